@@ -1,0 +1,3 @@
+from siqa.cli.main import main
+
+main()
