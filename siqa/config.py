@@ -120,6 +120,17 @@ class RuleSet:
         values = {k: v for k, v in merged.items() if k not in _RESERVED}
         return RuleSettings(code, values, severity, str(self.path))
 
+    def signal(self, name: str, site: str | None = None, label: str | None = None) -> dict[str, Any]:
+        """Settings of a shared signal (`[signals.<name>]`), with label and site overrides like rules."""
+        merged = dict(self.data.get("signals", {}).get(name, {}))
+        if label:
+            merged.update(self.data.get("labels", {}).get(label, {}).get("signals", {}).get(name, {}))
+        if site:
+            merged.update(self.data.get("sites", {}).get(site, {}).get("signals", {}).get(name, {}))
+        if not merged:
+            raise ConfigError(f"signal {name!r} has no settings in rule set {self.path} (add [signals.{name}])")
+        return merged
+
     def thresholds(self, code: str) -> dict[str, Any]:
         """The rule's base thresholds and every site/label override, for its doc page."""
         out = {"default": {k: v for k, v in self.data.get("rules", {}).get(code, {}).items()}}

@@ -48,6 +48,7 @@ class Rule:
     version: int
     check: Check
     module: str
+    emitted: bool = False
 
     @property
     def family(self) -> str:
@@ -78,9 +79,11 @@ def rule(
     reads: tuple[str, ...] = (),
     status: str = "stable",
     version: int = 1,
+    emitted: bool = False,
 ) -> Callable[[Check], Check]:
     """Register a check under a stable code. `reads` names the modalities it loads (for skips and caching);
-    bump `version` whenever the check's logic changes, so cached results of the old logic are not reused."""
+    bump `version` whenever the check's logic changes, so cached results of the old logic are not reused.
+    `emitted` marks codes the engine itself emits (crashed rule, failed plugin): documented, never scheduled."""
     match = CODE_RE.match(code)
     if match is None or match.group(1) not in FAMILIES:
         raise RegistryError(f"bad rule code {code!r}: expected a family prefix ({', '.join(FAMILIES)}) and 3 digits")
@@ -93,7 +96,7 @@ def rule(
         existing = _RULES.get(code)
         if existing is not None and (existing.module, existing.check.__qualname__) != (check.__module__, check.__qualname__):
             raise RegistryError(f"{code} is registered twice: {existing.module} and {check.__module__}")
-        _RULES[code] = Rule(code, name, scope, severity, status, reads, version, check, check.__module__)
+        _RULES[code] = Rule(code, name, scope, severity, status, reads, version, check, check.__module__, emitted)
         return check
 
     return register

@@ -71,3 +71,12 @@ def session_of_key(key: str) -> str:
     if match is None:
         raise BadFileId(f"not a session, interaction or file key: {key!r}")
     return match.group(1)
+
+
+_INTERACTION_RE = re.compile(r"(V\d+)_S\d+_I\d+")
+
+
+def interaction_key_in(text: str) -> str | None:
+    """The interaction key inside a name whose participant part is damaged (`V01_S0005_I00000019_Px01`)."""
+    match = _INTERACTION_RE.search(text)
+    return match.group(0) if match else None

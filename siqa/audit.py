@@ -1,0 +1,132 @@
+"""`siqa audit` as a library call: resolve batches, plan rules, run sessions, stream findings to the outputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from siqa.config import RuleSet
+from siqa.context import BatchInfo, SignalCache
+from siqa.dataset.batch import BatchIndex, open_batches
+from siqa.dataset.tables import RootTables
+from filelock import FileLock, Timeout
+
+from siqa.engine.cache import ResultCache
+from siqa.engine.internal import plugin_failed
+from siqa.engine.local import run_local
+from siqa.engine.plan import Plan
+from siqa.engine.task import TaskResult, check
+from siqa.findings import Finding, Scope
+from siqa.registry import load_plugins
+from siqa.reports import outputs
+from siqa.reports.summary import AuditSummary
+
+
+@dataclass
+class AuditOptions:
+    batch: str
+    root: Path | None = None
+    label: str | None = None
+    rules: str = "default"
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    out: Path | None = None
+    jobs: int = 1
+    cache: bool = True
+
+
+@dataclass
+class AuditOutcome:
+    out_dir: Path
+    summary: AuditSummary
+
+    @property
+    def findings_path(self) -> Path:
+        return self.out_dir / outputs.FINDINGS_JSONL
+
+
+Progress = Callable[[str, int, float], None]
+"""Called as (event, count, audio_seconds): ("total", n_interactions, 0) once per batch, then ("done", n, s)."""
+
+
+CACHE_DIR = ".siqa-cache"
+LOCK_FILE = ".siqa.lock"
+
+
+class OutputBusy(Exception):
+    """Another audit is writing the same output folder."""
+
+
+def default_out_dir(batch: str) -> Path:
+    return Path("reports") / batch.replace("/", "-")
+
+
+def _batch_scope(index: BatchIndex, info: BatchInfo, plan: Plan) -> TaskResult:
+    result = TaskResult(f"{info.name} (batch rules)")
+    for rule in plan.rules(Scope.BATCH):
+        check(rule, index, "*", plan, SignalCache(), result)
+    return result
+
+
+def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lambda f: None,
+              progress: Progress = lambda event, n, s: None) -> AuditOutcome:
+    """Audit every label of the batch. One writer per output folder (a lock); finished tasks are cached there,
+    so a killed run, re-run, resumes where it stopped and produces the same findings."""
+    ruleset = RuleSet.load(options.rules, options.select, options.ignore)
+    indexes = open_batches(options.root, options.batch, options.label)
+    out_dir = options.out or default_out_dir(options.batch)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out_dir / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusy(f"another siqa audit is writing {out_dir} (lock {out_dir / LOCK_FILE}); "
+                         "wait for it or choose another --out") from None
+    for stale in out_dir.glob(".*.tmp"):  # left by a killed run; we hold the lock, so no writer owns them
+        stale.unlink()
+    try:
+        summary = _audit_into(out_dir, indexes, ruleset, options, on_finding, progress)
+    finally:
+        lock.release()
+    return AuditOutcome(out_dir, summary)
+
+
+def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, options: AuditOptions,
+                on_finding: Callable[[Finding], None], progress: Progress) -> AuditSummary:
+    summary = AuditSummary()
+    table_columns = {name: section.get("columns", {}) for name, section in ruleset.data.get("tables", {}).items()}
+    cache_dir = out_dir / CACHE_DIR if options.cache else None
+    cache = ResultCache(cache_dir, writable=True) if cache_dir else None
+    jsonl = out_dir / outputs.FINDINGS_JSONL
+    with outputs.atomic_writer(jsonl) as findings_out, outputs.atomic_writer(out_dir / outputs.SKIPS_JSONL) as skips_out:
+
+        def emit(result: TaskResult) -> None:
+            for finding in result.findings:
+                findings_out.write(finding.to_json() + "\n")
+                on_finding(finding)
+            for skip in result.skips:
+                skips_out.write(json.dumps(skip, sort_keys=True) + "\n")
+
+        failures = [plugin_failed(f, options.batch) for f in load_plugins()]
+        emit(TaskResult("plugins", findings=failures))
+        summary.add_findings(failures)
+        for index in indexes:
+            info = BatchInfo(index.label, index.split, index.batch, RootTables.load(index.root, table_columns))
+            plan = Plan.build(ruleset, info, cache_dir)
+            progress("total", sum(len(s.interactions) for s in index.sessions), 0.0)
+            batch_result = _batch_scope(index, info, plan)
+            emit(batch_result)
+            summary.add_findings(batch_result.findings)
+            for result in run_local(index.sessions, plan, options.jobs):
+                if cache is not None:
+                    cache.put_many(result.new_cache)
+                emit(result)
+                summary.add(result)
+                progress("done", result.interactions, result.audio_seconds)
+    if cache is not None:
+        cache.close()
+    outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)
+    outputs.write_json(out_dir / outputs.SUMMARY_JSON, summary.to_dict())
+    return summary

@@ -1,0 +1,87 @@
+"""`siqa audit`: audit one batch (or, with no --batch, a synthetic demo batch made on first use)."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_TOOL_ERROR = 0, 1, 2
+
+
+class OutputFormat(str, Enum):
+    summary = "summary"
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+def _codes(values: list[str]) -> list[str]:
+    return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
+
+
+def audit(
+    batch: Optional[str] = typer.Option(None, help="Batch to audit, <split>/<batch> (e.g. dev/0000). "
+                                                   "Omitted: audit the synthetic demo batch."),
+    root: Optional[Path] = typer.Option(None, help="Dataset root [default: $SIQA_ROOT, else "
+                                                   "~/datasets/seamless_interaction]."),
+    label: Optional[str] = typer.Option(None, help="Only this label (improvised or naturalistic)."),
+    rules: str = typer.Option("default", help="Rule set: a name in rules/ or a .toml path."),
+    select: list[str] = typer.Option([], help="Only these codes or prefixes (comma-separated, repeatable)."),
+    ignore: list[str] = typer.Option([], help="Skip these codes or prefixes."),
+    out: Optional[Path] = typer.Option(None, help="Output folder [default: reports/<split>-<batch>]."),
+    output_format: OutputFormat = typer.Option(OutputFormat.summary, "--format",
+                                               help="What goes to stdout: summary only, or every finding."),
+    jobs: int = typer.Option(0, help="Worker processes [default: all cores]."),
+    fail_on: str = typer.Option("error", help="Exit 1 when a finding has at least this severity "
+                                              "(error, warning, info) or never."),
+    cache: bool = typer.Option(True, help="Reuse results of unchanged rules on unchanged files (and resume a "
+                                          "killed run) from the output folder's cache."),
+) -> None:
+    """Audit a batch: findings to the output folder (JSONL, Parquet), a summary by family and site on stderr."""
+    from rich.console import Console
+
+    from siqa.audit import AuditOptions, OutputBusy, run_audit
+    from siqa.config import ConfigError
+    from siqa.dataset.errors import DatasetNotFound, TableError
+    from siqa.engine.local import default_jobs
+    from siqa.findings import Severity
+    from siqa.reports.progress import audit_progress
+    from siqa.reports.terminal import findings_table
+
+    err = Console(stderr=True)
+    try:
+        threshold = None if fail_on == "never" else Severity.parse(fail_on)
+        if batch is None:
+            from siqa.demo import DEMO_BATCH, ensure_demo_root
+
+            root, batch = ensure_demo_root(err), DEMO_BATCH
+        options = AuditOptions(batch=batch, root=root, label=label, rules=rules, select=_codes(select),
+                               ignore=_codes(ignore), out=out, jobs=jobs or default_jobs(), cache=cache)
+        collected: list = []
+        if output_format is OutputFormat.jsonl:  # stream: stdout carries one finding per line, nothing else
+            on_finding = lambda f: sys.stdout.write(f.to_json() + "\n")  # noqa: E731
+        elif output_format is OutputFormat.summary:
+            on_finding = lambda f: None  # noqa: E731
+        else:
+            on_finding = collected.append
+        with audit_progress(err) as progress:
+            outcome = run_audit(options, on_finding=on_finding, progress=progress)
+    except (DatasetNotFound, ConfigError, TableError, OutputBusy, ValueError, OSError) as error:
+        err.print(f"[red]siqa audit: {error}[/]", highlight=False)
+        raise typer.Exit(EXIT_TOOL_ERROR) from None
+    if output_format is OutputFormat.table:
+        findings_table(sorted(collected, key=lambda f: f.sort_key()), Console())
+    elif output_format is OutputFormat.json:
+        sys.stdout.write("[" + ",\n".join(f.to_json() for f in collected) + "]\n")
+    outcome.summary.render(err)
+    err.print(f"findings: {outcome.findings_path}", highlight=False, soft_wrap=True)
+    failed = threshold is not None and outcome.summary.count_at_least(threshold) > 0
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(audit)

@@ -1,0 +1,109 @@
+"""What a rule sees while it checks one unit: its settings, the shared signal cache, and a finding factory.
+
+`RuleContext.report` fills in everything a finding inherits from its unit and rule (code, scope, keys, site,
+severity), so a rule states only what it measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from siqa.config import RuleSet, RuleSettings
+from siqa.dataset.units import Interaction, ParticipantFile, Session
+from siqa.findings import Finding, Fix, Scope, Severity
+from siqa.registry import Rule
+
+T = TypeVar("T")
+
+
+class Skip(Exception):
+    """A rule cannot judge this unit (missing modality, unreadable input, too little speech); the reason is kept."""
+
+
+@dataclass
+class SignalCache:
+    """Signals computed once per unit and shared by every rule that needs them (decoded audio, activity, ASR).
+
+    Lives for one task (a session); entries are dropped with `release` when an interaction is done.
+    """
+
+    values: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def get(self, name: str, key: str, compute: Callable[[], T]) -> T:
+        slot = (name, key)
+        if slot not in self.values:
+            self.values[slot] = compute()
+        return self.values[slot]
+
+    def release(self, key: str) -> None:
+        for slot in [s for s in self.values if s[1] == key]:
+            del self.values[slot]
+
+
+@dataclass
+class BatchInfo:
+    label: str
+    split: str
+    batch: str
+    tables: Any = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}/{self.split}/{self.batch}"
+
+
+Unit = ParticipantFile | Interaction | Session | BatchInfo
+
+
+def unit_fields(unit: Unit) -> dict[str, Any]:
+    """The keys and site a finding about `unit` carries."""
+    if isinstance(unit, ParticipantFile):
+        fid = unit.file_id
+        return {"scope": Scope.FILE, "file_id": str(fid), "interaction_key": fid.interaction_key,
+                "session_key": fid.session_key, "site": fid.site}
+    if isinstance(unit, Interaction):
+        return {"scope": Scope.INTERACTION, "interaction_key": unit.key, "session_key": unit.session_key,
+                "site": unit.site}
+    if isinstance(unit, Session):
+        return {"scope": Scope.SESSION, "session_key": unit.key, "site": unit.site}
+    return {"scope": Scope.BATCH, "site": "*"}
+
+
+@dataclass
+class RuleContext:
+    rule: Rule
+    settings: RuleSettings
+    batch: BatchInfo
+    signals: SignalCache
+    ruleset: RuleSet
+
+    def signal_settings(self, name: str, site: str) -> dict[str, Any]:
+        return self.ruleset.signal(name, site=site, label=self.batch.label)
+
+    def report(
+        self,
+        unit: Unit,
+        message: str,
+        *,
+        confidence: float = 1.0,
+        span: tuple[float, float] | None = None,
+        evidence: dict[str, Any] | None = None,
+        fix: Fix | None = None,
+        path: str | None = None,
+        severity: Severity | None = None,
+        **overrides: Any,
+    ) -> Finding:
+        fields: dict[str, Any] = {
+            "code": self.rule.code,
+            "severity": severity or self.settings.severity,
+            "confidence": round(float(min(1.0, max(0.0, confidence))), 4),
+            "message": message,
+            "batch": self.batch.name,
+            "path": path,
+            "span": (round(span[0], 3), round(span[1], 3)) if span is not None else None,
+            "evidence": evidence or {},
+            "fix": fix,
+            **unit_fields(unit),
+        }
+        return Finding(**{**fields, **overrides})

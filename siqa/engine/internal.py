@@ -1,0 +1,51 @@
+"""Codes the engine emits about itself (`SQ`): a rule that crashed on a unit, a plugin that failed to load.
+
+They are documented like any rule so `siqa rules SQ001` explains them, but never scheduled: the engine calls
+these builders when the failure happens, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from siqa.context import RuleContext, Unit
+from siqa.findings import Finding, Scope, Severity
+from siqa.registry import PluginFailure, rule
+
+
+@rule("SQ001", "rule-crashed", scope=Scope.FILE, severity=Severity.ERROR, emitted=True)
+def rule_crashed(ctx: RuleContext, unit: Unit, error: BaseException) -> Finding:
+    """A rule raised an unexpected exception on this unit.
+
+    ## What it means
+    The rule named in the evidence could not judge this unit; its other units and every other rule were still
+    checked. This is a defect in siqa or in a plugin, not (necessarily) in the data.
+
+    ## Evidence
+    `rule` (the crashed rule's code), `error` (exception type and message), `traceback` (last frames).
+    """
+    return ctx.report(
+        unit,
+        f"rule {ctx.rule.code} crashed: {type(error).__name__}: {error}",
+        severity=Severity.ERROR,
+        evidence={"rule": ctx.rule.code, "error": f"{type(error).__name__}: {error}",
+                  "traceback": "".join(traceback.format_exception(error, limit=-4))},
+        code="SQ001",
+    )
+
+
+@rule("SQ002", "plugin-failed", scope=Scope.BATCH, severity=Severity.ERROR, emitted=True)
+def plugin_failed(failure: PluginFailure, batch: str) -> Finding:
+    """A validator plugin (an entry point of the `siqa.validators` group) failed to import.
+
+    ## What it means
+    The rules of that plugin did not run on this audit; every other plugin's rules did. Fix or uninstall it.
+
+    ## Evidence
+    `plugin` (entry point name), `target` (module), `traceback`.
+    """
+    return Finding(
+        code="SQ002", severity=Severity.ERROR, confidence=1.0, scope=Scope.BATCH, site="*", batch=batch,
+        message=f"validator plugin {failure.name!r} ({failure.value}) failed to load; its rules did not run",
+        evidence={"plugin": failure.name, "target": failure.value, "traceback": failure.error},
+    )

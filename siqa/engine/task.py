@@ -1,0 +1,121 @@
+"""One task = one session: file rules, then interaction rules per dyad, then session rules.
+
+A session is the smallest unit that every rule family can judge (prompt order needs the whole session), and it
+is small (a few dyads), so a worker holds at most one session's decoded data at a time. A rule's failure is
+contained to the unit it was checking.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from siqa.config import ConfigError
+from siqa.context import RuleContext, SignalCache, Skip, Unit, unit_fields
+from siqa.dataset.errors import ReadError
+from siqa.dataset.units import Session
+from siqa.engine.cache import ResultCache, result_key
+from siqa.engine.internal import rule_crashed
+from siqa.engine.plan import Plan
+from siqa.findings import Finding, Scope
+from siqa.registry import Rule
+
+
+@dataclass
+class TaskResult:
+    key: str
+    findings: list[Finding] = field(default_factory=list)
+    skips: list[dict[str, Any]] = field(default_factory=list)
+    files: int = 0
+    interactions: int = 0
+    audio_seconds: float = 0.0
+    rule_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cached: int = 0
+    new_cache: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+_READERS: dict[str, ResultCache] = {}
+
+
+def _cache_reader(plan: Plan) -> ResultCache | None:
+    """One read-only cache connection per worker process and output folder."""
+    if plan.cache_dir is None:
+        return None
+    key = str(plan.cache_dir)
+    if key not in _READERS:
+        _READERS[key] = ResultCache(plan.cache_dir, writable=False)
+    return _READERS[key]
+
+
+def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, result: TaskResult) -> None:
+    settings = plan.settings_for(rule, site)
+    if settings is None:
+        return
+    cache = _cache_reader(plan)
+    fields = unit_fields(unit)
+    unit_key = fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key") or ""
+    key = result_key(rule, settings, unit, unit_key, plan.signal_settings(site)) if cache and unit_key else None
+    hit = cache.get(key) if key else None
+    if hit is not None:
+        result.findings.extend(Finding.from_dict(f) for f in hit["findings"])
+        result.skips.extend(hit["skips"])
+        result.cached += 1
+        return
+    ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset)
+    findings: list[Finding] = []
+    skips: list[dict[str, Any]] = []
+    crashed = False
+    started = time.perf_counter()
+    try:
+        findings.extend(rule.check(unit, ctx))
+    except Skip as skip:
+        skips.append(_skip_record(rule, unit, str(skip)))
+    except ReadError as error:
+        # The integrity rules report the unreadable or missing file itself; here it only blocks this rule.
+        skips.append(_skip_record(rule, unit, f"{error.path}: {error.reason}"))
+    except ConfigError:
+        raise
+    except Exception as error:  # noqa: BLE001 - isolate any rule failure to its unit
+        findings.append(rule_crashed(ctx, unit, error))
+        crashed = True
+    finally:
+        result.rule_seconds[rule.code] += time.perf_counter() - started
+    result.findings.extend(findings)
+    result.skips.extend(skips)
+    if key and not crashed:  # a crash is retried on the next run, never cached
+        result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings], "skips": skips}))
+
+
+def _skip_record(rule: Rule, unit: Unit, reason: str) -> dict[str, Any]:
+    fields = unit_fields(unit)
+    return {"code": rule.code, "scope": fields["scope"].value, "site": fields["site"],
+            "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key"),
+            "reason": reason}
+
+
+def run_session(session: Session, plan: Plan) -> TaskResult:
+    result = TaskResult(session.key)
+    file_rules, pair_rules, session_rules = (plan.rules(s) for s in (Scope.FILE, Scope.INTERACTION, Scope.SESSION))
+    signals = SignalCache()
+    for interaction in session.interactions:
+        result.interactions += 1
+        for pf in interaction.participants:
+            result.files += 1
+            try:
+                result.audio_seconds += pf.audio_info().duration
+            except ReadError:
+                pass
+            for rule in file_rules:
+                check(rule, pf, session.site, plan, signals, result)
+        for rule in pair_rules:
+            check(rule, interaction, session.site, plan, signals, result)
+        interaction.release()
+        for pf in interaction.participants:
+            signals.release(str(pf.file_id))
+    for rule in session_rules:
+        check(rule, session, session.site, plan, signals, result)
+    result.findings.sort(key=Finding.sort_key)
+    return result

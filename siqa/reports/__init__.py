@@ -1,0 +1,1 @@
+"""Audit outputs: findings files, summaries, per-site tables, the dashboard and gate formats."""

@@ -1,0 +1,80 @@
+"""Writing an audit's outputs: findings as JSONL (streamed) and Parquet, skips, and the run summary.
+
+Every file is written to a temporary name in the output folder and renamed into place when complete, so a
+crash never leaves a half-written output, and readers never see one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from siqa.findings import Finding
+
+FINDINGS_JSONL = "findings.jsonl"
+FINDINGS_PARQUET = "findings.parquet"
+SKIPS_JSONL = "skips.jsonl"
+SUMMARY_JSON = "summary.json"
+
+PARQUET_SCHEMA = pa.schema([
+    ("code", pa.string()), ("family", pa.string()), ("severity", pa.string()), ("confidence", pa.float64()),
+    ("scope", pa.string()), ("site", pa.string()), ("batch", pa.string()), ("file_id", pa.string()),
+    ("interaction_key", pa.string()), ("session_key", pa.string()), ("path", pa.string()),
+    ("span_start", pa.float64()), ("span_end", pa.float64()), ("message", pa.string()),
+    ("evidence", pa.string()), ("fix", pa.string()), ("fix_applicability", pa.string()),
+])
+
+
+@contextmanager
+def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temp file beside `path`; on success fsync and rename it over `path`; on failure remove it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _row(finding: Finding) -> dict[str, Any]:
+    data = json.loads(finding.to_json())
+    span = data.pop("span")
+    fix = data.pop("fix")
+    return {**data, "family": finding.family, "span_start": span[0] if span else None,
+            "span_end": span[1] if span else None, "evidence": json.dumps(data["evidence"], sort_keys=True),
+            "fix": json.dumps(fix, sort_keys=True) if fix else None,
+            "fix_applicability": fix["applicability"] if fix else None}
+
+
+def write_parquet(jsonl: Path, out: Path, chunk: int = 50_000) -> None:
+    """Convert the findings JSONL to Parquet in chunks, so memory does not grow with the number of findings."""
+    with atomic_writer(out, "wb") as handle, pq.ParquetWriter(handle, PARQUET_SCHEMA) as writer:
+        rows: list[dict[str, Any]] = []
+        for finding in read_findings(jsonl):
+            rows.append(_row(finding))
+            if len(rows) >= chunk:
+                writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
+                rows.clear()
+        writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
+
+
+def read_findings(path: Path) -> Iterator[Finding]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield Finding.from_dict(json.loads(line))
+
+
+def write_json(path: Path, data: Any) -> None:
+    with atomic_writer(path) as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")

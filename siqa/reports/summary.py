@@ -1,0 +1,88 @@
+"""Run statistics that accumulate per task and combine (`a + b`), so shards, workers and batches merge."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from siqa.engine.task import TaskResult
+from siqa.findings import Finding, Severity
+from siqa.registry import FAMILIES
+
+
+@dataclass
+class AuditSummary:
+    findings: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (family, site, severity)
+    skips: Counter[str] = field(default_factory=Counter)  # rule code
+    sessions: int = 0
+    interactions: int = 0
+    files: int = 0
+    audio_seconds: float = 0.0
+    rule_seconds: Counter[str] = field(default_factory=Counter)
+
+    def add_findings(self, findings: list[Finding]) -> None:
+        self.findings.update((f.family, f.site, f.severity.value) for f in findings)
+
+    def add(self, result: TaskResult) -> None:
+        self.add_findings(result.findings)
+        self.skips.update(s["code"] for s in result.skips)
+        self.sessions += 1
+        self.interactions += result.interactions
+        self.files += result.files
+        self.audio_seconds += result.audio_seconds
+        self.rule_seconds.update(result.rule_seconds)
+
+    def __add__(self, other: AuditSummary) -> AuditSummary:
+        return AuditSummary(self.findings + other.findings, self.skips + other.skips,
+                            self.sessions + other.sessions, self.interactions + other.interactions,
+                            self.files + other.files, self.audio_seconds + other.audio_seconds,
+                            self.rule_seconds + other.rule_seconds)
+
+    def count_at_least(self, severity: Severity) -> int:
+        return sum(n for (_, _, sev), n in self.findings.items() if Severity(sev).rank >= severity.rank)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [{"family": f, "site": s, "severity": v, "count": n}
+                         for (f, s, v), n in sorted(self.findings.items())],
+            "skips": dict(sorted(self.skips.items())),
+            "sessions": self.sessions, "interactions": self.interactions, "files": self.files,
+            "audio_seconds": round(self.audio_seconds, 3),
+            "rule_seconds": {k: round(v, 4) for k, v in sorted(self.rule_seconds.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditSummary:
+        return cls(Counter({(r["family"], r["site"], r["severity"]): r["count"] for r in data["findings"]}),
+                   Counter(data["skips"]), data["sessions"], data["interactions"], data["files"],
+                   data["audio_seconds"], Counter(data["rule_seconds"]))
+
+    def render(self, console: Console) -> None:
+        """Findings by rule family (rows) and site (columns), errors/warnings/infos per cell."""
+        sites = sorted({site for _, site, _ in self.findings})
+        table = Table(title=f"siqa: {self.files} files, {self.interactions} interactions, "
+                            f"{self.audio_seconds / 3600:.2f} h of audio", title_justify="left")
+        table.add_column("family")
+        for site in sites:
+            table.add_column(site, justify="right")
+        table.add_column("total", justify="right", style="bold")
+        for family in sorted({fam for fam, _, _ in self.findings}):
+            cells = [self._cell(family, site) for site in sites]
+            table.add_row(f"{family} {FAMILIES.get(family, '')}", *cells, self._cell(family, None))
+        console.print(table)
+        if self.skips:
+            console.print("skipped (rule: units): " + ", ".join(f"{k}: {v}" for k, v in sorted(self.skips.items())))
+
+    def _cell(self, family: str, site: str | None) -> str:
+        by_sev = Counter()
+        for (fam, s, sev), n in self.findings.items():
+            if fam == family and (site is None or s == site):
+                by_sev[sev] += n
+        parts = [f"[red]{by_sev['error']}E[/]" if by_sev["error"] else "",
+                 f"[yellow]{by_sev['warning']}W[/]" if by_sev["warning"] else "",
+                 f"{by_sev['info']}I" if by_sev["info"] else ""]
+        return " ".join(p for p in parts if p) or "-"

@@ -1,0 +1,235 @@
+"""`siqa.synth.generate`: a batch in a real layout, with injected defects and their ground truth."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from siqa.dataset.ids import FileId
+from siqa.dataset.schema import TRANSCRIPT_KEY, VAD_KEY
+from siqa.synth import write
+from siqa.synth.annotations import annotate, behaviour_events
+from siqa.synth.conversation import converse, vad_segments
+from siqa.synth.defects import CATALOGUE
+from siqa.synth.draft import FileDraft, InteractionDraft
+from siqa.synth.features import behaviour_curve, frames_for, make_features, speech_envelope
+from siqa.synth.mixing import mix_channel
+from siqa.synth.people import Person, people_pool
+from siqa.synth.profiles import DefectProfile
+from siqa.synth.sites import SITES
+from siqa.synth.topics import TOPICS
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    layout: str = "extracted"
+    label: str = "improvised"
+    split: str = "dev"
+    batch: int = 0
+    sessions: int = 5
+    interactions_per_session: int = 4
+    interactions_per_archive: int = 4
+    duration: float = 20.0
+    seed: int = 0
+    defects: str = "default"
+    people: int = 0  # size of the recurring pool; 0: about 1.5 people per session, at least 6
+
+    def __post_init__(self) -> None:
+        if self.layout not in write.LAYOUTS:
+            raise ValueError(f"layout must be one of {write.LAYOUTS}, not {self.layout!r}")
+        if self.duration < 6.0:
+            raise ValueError("duration must be at least 6 seconds (room for a few turns)")
+
+
+@dataclass
+class SynthResult:
+    root: Path
+    batch: str  # `<split>/<batch:04d>`, as `siqa audit --batch` takes it
+    label: str
+    truth: list[dict[str, Any]] = field(default_factory=list)
+    interactions: int = 0
+    files: int = 0
+
+    @property
+    def truth_path(self) -> Path:
+        return ground_truth_path(self.root, self.label, self.batch)
+
+
+def ground_truth_path(root: Path, label: str, batch: str) -> Path:
+    split, number = batch.split("/")
+    if (root / label / split / number).is_dir():
+        return root / label / split / number / "ground_truth.jsonl"
+    return root / label / split / f"ground_truth_{number}.jsonl"
+
+
+def _truth(name: str, fields: dict[str, Any], draft: InteractionDraft) -> dict[str, Any]:
+    spec = CATALOGUE[name]
+    target = fields.pop("file", None)
+    record = {"family": spec.family, "defect": name, "scope": "file" if target else spec.scope,
+              "site": draft.site.site, "interaction_key": draft.key, "magnitude": fields.pop("magnitude", None),
+              "unit": fields.pop("unit", None), "span": fields.pop("span", None), "details": fields.pop("details", {})}
+    if target is not None:
+        record["file_id"] = str(target.file_id)
+    return record
+
+
+def _session_plan(config: SynthConfig, pool: list[Person], rng: np.random.Generator) -> list[dict[str, Any]]:
+    plans = []
+    for s in range(config.sessions):
+        pair = rng.choice(len(pool), size=2, replace=False)
+        plans.append({"number": config.batch * 1000 + s + 1, "site": SITES[s % len(SITES)],
+                      "people": [pool[int(pair[0])], pool[int(pair[1])]], "ids": [None, None],
+                      "topics": [TOPICS[int(t)] for t in rng.choice(len(TOPICS), config.interactions_per_session,
+                                                                    replace=False)]})
+    return plans
+
+
+def _people_defects(plans: list[dict[str, Any]], profile: DefectProfile, pool: list[Person],
+                    rng: np.random.Generator) -> list[dict[str, Any]]:
+    """id_shared: someone recorded under another (recurring) person's id; id_split: someone under a new id."""
+    recurring = sorted({p.number for plan in plans for p in plan["people"]})
+    count = int(round(profile.people_affected * len(recurring)))
+    records = []
+    for k, s in enumerate(rng.choice(len(plans), size=min(count, len(plans)), replace=False)):
+        plan = plans[int(s)]
+        slot = int(rng.integers(2))
+        person = plan["people"][slot]
+        if k % 2 == 0:
+            others = [n for n in recurring if n not in {p.number for p in plan["people"]}]
+            written = int(rng.choice(others)) if others else person.number
+            kind = "id_shared"
+        else:
+            written, kind = 9000 + int(plan["number"]) % 1000 + slot, "id_split"
+        plan["ids"][slot] = written
+        records.append({"family": "ID", "defect": kind, "scope": "session", "site": plan["site"].site,
+                        "session_key": f"{plan['site'].site}_S{plan['number']:04d}", "magnitude": None,
+                        "unit": None, "span": None,
+                        "details": {"person": person.participant_id, "written_id": f"P{written:04d}"}})
+    return records
+
+
+def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig, defect: str | None,
+           rng: np.random.Generator) -> tuple[InteractionDraft, list[dict[str, Any]]]:
+    site, people = plan["site"], plan["people"]
+    topic = plan["topics"][topic_index]
+    tracks = converse((people[0], people[1]), topic, config.duration, site.speech_dbfs, rng)
+    files = [FileDraft(FileId.parse(f"{key}_P{plan['ids'][i] or people[i].number:04d}"), people[i],
+                       tracks[i].samples, meta={"id": "", TRANSCRIPT_KEY: tracks[i].segments}) for i in range(2)]
+    draft = InteractionDraft(key, site, topic, topic.prompt, files, [site.bleed_db, site.bleed_db])
+    spec = CATALOGUE.get(defect) if defect else None
+    truth = []
+    if spec and spec.stage == "tracks":
+        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+    if spec and spec.stage == "mix":
+        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+    for i, fd in enumerate(files):
+        partner = files[1 - i]
+        fd.meta = {"id": str(fd.file_id), TRANSCRIPT_KEY: fd.meta[TRANSCRIPT_KEY], VAD_KEY: vad_segments(fd.clean)}
+        fd.audio = mix_channel(fd.clean, partner.clean, draft.bleed_db[i], site.bleed_lag_ms, site.noise_dbfs, rng)
+        frames = frames_for(fd.duration)
+        fd.events = behaviour_events(fd.duration, rng)
+        valid = rng.random(frames) >= site.invalid_frame_ratio
+        fd.features = make_features(fd.person, speech_envelope(fd.clean, frames),
+                                    behaviour_curve(frames, fd.events, rng), valid, rng)
+        fd.video_frames = frames
+        fd.meta.update(annotate(fd.events, rng))
+    if spec and spec.stage == "final":
+        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+    return draft, truth
+
+
+def generate(out: Path, config: SynthConfig = SynthConfig()) -> SynthResult:
+    """Write one batch under `out` (the dataset root) and its ground truth; deterministic for a seed."""
+    profile = DefectProfile.load(config.defects)
+    rng = np.random.default_rng([config.seed, config.batch])
+    pool = people_pool(config.people or max(6, int(config.sessions * 1.5)), config.seed)
+    plans = _session_plan(config, pool, rng)
+    truth = _people_defects(plans, profile, pool, rng)
+    total = config.sessions * config.interactions_per_session
+    defects = profile.assign(total, rng)
+    off_by_one = _off_by_one_sessions(plans, profile, config, rng)
+    batch_name = f"{config.batch:04d}"
+    split_dir = out / config.label / config.split
+    batch_dir = split_dir / batch_name
+    tars = write.TarWriter(batch_dir) if config.layout == "tar" else None
+    result = SynthResult(out, f"{config.split}/{batch_name}", config.label)
+    interaction_rows, file_rows = [], []
+    counter = 0
+    for s, plan in enumerate(plans):
+        session_key = f"{plan['site'].site}_S{plan['number']:04d}"
+        prompts = []
+        for i in range(config.interactions_per_session):
+            key = f"{session_key}_I{config.batch * 100000 + counter + 1:08d}"
+            defect = defects[counter]
+            draft, records = _build(key, plan, i, config, defect,
+                                    np.random.default_rng([config.seed, config.batch, s, i]))
+            truth.extend(records)
+            prompts.append(draft.prompt)
+            archive = counter // config.interactions_per_archive
+            counter += 1
+            kept = draft.files[:1] if draft.dropped else draft.files
+            for fd in kept:
+                _write_file(fd, config, split_dir, batch_dir, archive, tars)
+                file_rows.append({"file_id": str(fd.file_id), "label": config.label, "split": config.split,
+                                  "batch_idx": str(config.batch), "archive_idx": str(archive)})
+                result.files += 1
+            result.interactions += 1
+        if s in off_by_one:
+            shift = off_by_one[s]
+            truth.append({"family": "PR", "defect": "prompt_off_by_one", "scope": "session", "site": plan["site"].site,
+                          "session_key": session_key, "magnitude": shift, "unit": "interactions", "span": None,
+                          "details": {"true_prompts": list(prompts)}})
+            prompts = prompts[shift:] + prompts[:shift]
+        for i, prompt in enumerate(prompts):
+            key = f"{session_key}_I{config.batch * 100000 + s * config.interactions_per_session + i + 1:08d}"
+            interaction_rows.append({"interaction_key": key, "session_key": session_key, "prompt": prompt,
+                                     "label": config.label, "split": config.split, "batch_idx": str(config.batch)})
+    if tars is not None:
+        tars.close()
+    _write_tables(out, plans, pool, interaction_rows, file_rows)
+    result.truth = truth
+    write.atomic_write(result.truth_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in truth).encode())
+    return result
+
+
+def _off_by_one_sessions(plans: list[dict[str, Any]], profile: DefectProfile, config: SynthConfig,
+                         rng: np.random.Generator) -> dict[int, int]:
+    if config.interactions_per_session < 3:
+        return {}
+    count = int(round(profile.session_affected * len(plans)))
+    chosen = rng.choice(len(plans), size=min(count, len(plans)), replace=False)
+    return {int(s): int(rng.choice([1, -1])) for s in chosen}
+
+
+def _write_file(fd: FileDraft, config: SynthConfig, split_dir: Path, batch_dir: Path, archive: int,
+                tars: write.TarWriter | None) -> None:
+    files = write.modality_bytes(fd)
+    name = fd.name or str(fd.file_id)
+    copies = [archive, archive + 1] if fd.duplicate else [archive]
+    for where in copies:
+        if config.layout == "extracted":
+            write.write_extracted(batch_dir, where, name, files)
+        elif tars is not None:
+            tars.add(where, name, files)
+    if config.layout == "modality":
+        write.write_modality(split_dir, name, fd, files)
+
+
+def _write_tables(out: Path, plans: list[dict[str, Any]], pool: list[Person], interaction_rows: list[dict],
+                  file_rows: list[dict]) -> None:
+    bfi = ("extraversion", "agreeableness", "conscientiousness", "negative_emotionality", "open_mindedness")
+    write.merge_table(out / "participants.csv", [
+        {"participant_id": p.participant_id, **{f"bfi_{d}": str(v) for d, v in zip(bfi, p.bfi)}} for p in pool],
+        "participant_id")
+    write.merge_table(out / "relationships.csv", [
+        {"session_key": f"{plan['site'].site}_S{plan['number']:04d}",
+         "participant_a": f"P{plan['ids'][0] or plan['people'][0].number:04d}",
+         "participant_b": f"P{plan['ids'][1] or plan['people'][1].number:04d}",
+         "relationship": "strangers" if (plan["people"][0].number + plan["people"][1].number) % 3 else "friends"}
+        for plan in plans], "session_key")
+    write.merge_table(out / "interactions.csv", interaction_rows, "interaction_key")
+    write.merge_table(out / "filelist.csv", file_rows, "file_id")

@@ -1,0 +1,76 @@
+"""Measuring rules against ground truth: which rule codes must find each injected defect, and precision/recall.
+
+A defect is found when a finding of one of its `expected` codes is about its unit (same file; for an
+interaction or session defect, any finding inside it). A finding is a false positive when no injected defect of
+the unit explains it: neither a defect that expects its code nor one that `also` lists it as a consequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from siqa.findings import Finding
+
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "corrupt_wav": ("IN001",), "malformed_json": ("IN002",), "pickled_npz": ("IN003",),
+    "missing_modality": ("IN005",), "wrong_audio_format": ("IN009",), "duration_mismatch": ("IN010",),
+    "nan_features": ("IN011",), "low_tracking_validity": ("IN012",), "silent_audio": ("IN013",),
+    "silent_audio_with_vad": ("IN013", "IN014"), "empty_vad": ("IN014",), "segments_unsorted": ("IN015",),
+    "segments_overlapping": ("IN015",), "segments_negative_length": ("IN015",), "segments_out_of_bounds": ("IN015",),
+    "word_outside_segment": ("IN016",), "wrong_metadata_id": ("IN017",), "missing_partner": ("IN006",),
+    "malformed_file_name": ("IN007",), "duplicate_file": ("IN008",),
+}
+"""Defects with rules today; families whose rules do not exist yet are simply not scored."""
+
+ALSO: dict[str, tuple[str, ...]] = {
+    # consequences that are findings in their own right, not false positives
+    "malformed_file_name": ("IN006",),  # the partner left behind is alone in its interaction
+    "frame_drift": ("IN010",),  # the video is longer than the audio
+}
+
+
+@dataclass
+class Score:
+    true_positives: int = 0
+    false_negatives: int = 0
+    false_positives: int = 0
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        total = self.true_positives + self.false_negatives
+        return self.true_positives / total if total else 1.0
+
+
+def _about(finding: Finding, record: dict[str, Any]) -> bool:
+    if "file_id" in record:
+        return finding.file_id == record["file_id"] or (
+            finding.file_id is None and finding.interaction_key == record.get("interaction_key"))
+    if record["scope"] == "interaction":
+        return finding.interaction_key == record["interaction_key"]
+    return finding.session_key == record.get("session_key")
+
+
+def score(findings: Iterable[Finding], truth: Iterable[dict[str, Any]], codes: set[str]) -> tuple[Score, list, list]:
+    """Score the rules in `codes`: returns the score, the missed defects and the unexplained findings."""
+    findings = [f for f in findings if f.code in codes]
+    truth = list(truth)
+    result, missed = Score(), []
+    for record in truth:
+        expected = set(EXPECTED.get(record["defect"], ())) & codes
+        if not expected:
+            continue
+        if any(f.code in expected and _about(f, record) for f in findings):
+            result.true_positives += 1
+        else:
+            result.false_negatives += 1
+            missed.append(record)
+    unexplained = [f for f in findings if not any(
+        f.code in (*EXPECTED.get(r["defect"], ()), *ALSO.get(r["defect"], ())) and _about(f, r) for r in truth)]
+    result.false_positives = len(unexplained)
+    return result, missed, unexplained

@@ -1,0 +1,22 @@
+"""Recording sites (vendors) and their quality profiles: the residual bleed, noise and framing of each site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    site: str
+    bleed_db: float  # partner's level in one's own channel, relative to the partner's own channel
+    bleed_lag_ms: float
+    noise_dbfs: float
+    speech_dbfs: float  # typical speech level
+    invalid_frame_ratio: float  # share of frames where tracking is lost (clean files stay well above IN012)
+
+
+SITES: tuple[SiteProfile, ...] = (
+    SiteProfile("V00", bleed_db=-38.0, bleed_lag_ms=1.5, noise_dbfs=-68.0, speech_dbfs=-20.0, invalid_frame_ratio=0.01),
+    SiteProfile("V01", bleed_db=-30.0, bleed_lag_ms=2.5, noise_dbfs=-62.0, speech_dbfs=-22.0, invalid_frame_ratio=0.03),
+    SiteProfile("V02", bleed_db=-24.0, bleed_lag_ms=3.5, noise_dbfs=-56.0, speech_dbfs=-18.0, invalid_frame_ratio=0.06),
+)

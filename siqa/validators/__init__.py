@@ -1,0 +1,1 @@
+"""Built-in validators: one package per defect family, one module per rule, registered via entry points."""

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from siqa.context import RuleContext
+from siqa.dataset.units import ParticipantFile
+from siqa.findings import Finding, Scope, Severity
+from siqa.registry import rule
+from siqa.signals.energy import file_dbfs
+
+
+@rule("IN014", "vad-audio-disagreement", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "json"))
+def vad_audio_disagreement(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
+    """Empty VAD on audio that has speech, or VAD speech on audio that has none.
+
+    ## What it detects
+    A whole-file contradiction between `metadata:vad` and the audio level: no VAD segment although a share of
+    frames is loud enough to be speech, or VAD segments although (almost) no frame is. The finer, frame-level
+    comparison of VAD with acoustic speech is a timing rule.
+
+    ## Why it matters
+    Users reported silent audio with an empty VAD list; the reverse, an empty VAD on good audio, silently drops
+    the participant's speech from every VAD-driven pipeline.
+
+    ## Evidence
+    `vad_segments`, `vad_seconds`, `loud_ratio` (share of frames above `speech_dbfs`).
+
+    ## Thresholds
+    `frame_seconds`, `speech_dbfs` (level counted as possible speech), `min_loud_ratio` (share of loud frames
+    that means the channel has speech), `max_silent_loud_ratio` (share under which VAD speech is contradicted),
+    `min_vad_seconds` (VAD total that counts as claiming speech).
+    """
+    if not (pf.has("wav") and pf.has("json")) or not pf.meta().has_vad:
+        return
+    segments = pf.meta().vad().items
+    vad_seconds = float(sum(max(0.0, s.end - s.start) for s in segments))
+    levels = file_dbfs(pf, ctx, ctx.settings.get("frame_seconds"))
+    if levels.size == 0:
+        return
+    loud_ratio = float(np.mean(levels > ctx.settings.get("speech_dbfs")))
+    evidence = {"vad_segments": len(segments), "vad_seconds": vad_seconds, "loud_ratio": loud_ratio}
+    duration = pf.audio_info().duration
+    if not segments and loud_ratio >= ctx.settings.get("min_loud_ratio"):
+        yield ctx.report(pf, f"{pf.path('json')}: empty VAD, but {loud_ratio:.0%} of the audio is loud enough "
+                             "to be speech", path=pf.path("json"), span=(0.0, duration), evidence=evidence,
+                         confidence=min(1.0, 0.5 + loud_ratio))
+    elif vad_seconds >= ctx.settings.get("min_vad_seconds") and loud_ratio <= ctx.settings.get("max_silent_loud_ratio"):
+        yield ctx.report(pf, f"{pf.path('json')}: VAD marks {vad_seconds:.1f}s of speech, but the audio is silent",
+                         path=pf.path("json"), span=(0.0, duration), evidence=evidence)
