@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,52 +144,84 @@ def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig
     return draft, truth
 
 
-def generate(out: Path, config: SynthConfig = SynthConfig()) -> SynthResult:
+@dataclass
+class BuiltFile:
+    name: str
+    file_id: str
+    files: dict[str, bytes]  # modality -> bytes (extracted and tar layouts)
+    members: dict[str, bytes]  # path under the split folder -> bytes (per-modality tree)
+    duplicate: bool
+
+
+@dataclass
+class BuiltInteraction:
+    key: str
+    prompt: str
+    truth: list[dict[str, Any]]
+    files: list[BuiltFile]
+
+
+def _build_session(config: SynthConfig, plan: dict[str, Any], s: int, first: int,
+                   defects: list[str | None]) -> list[BuiltInteraction]:
+    """One session, serialised. Runs in a fresh process: espeak-ng carries synthesis state from one utterance
+    to the next, so a fresh engine per session is what makes the output depend on the seed alone."""
+    built = []
+    session_key = f"{plan['site'].site}_S{plan['number']:04d}"
+    for i, defect in enumerate(defects):
+        key = f"{session_key}_I{config.batch * 100000 + first + i + 1:08d}"
+        draft, truth = _build(key, plan, i, config, defect, np.random.default_rng([config.seed, config.batch, s, i]))
+        kept = draft.files[:1] if draft.dropped else draft.files
+        files = []
+        for fd in kept:
+            data = write.modality_bytes(fd)
+            name = fd.name or str(fd.file_id)
+            members = write.modality_members(name, fd, data) if config.layout == "modality" else {}
+            files.append(BuiltFile(name, str(fd.file_id), {} if members else data, members, fd.duplicate))
+        built.append(BuiltInteraction(key, draft.prompt, truth, files))
+    return built
+
+
+def generate(out: Path, config: SynthConfig = SynthConfig(), workers: int = 2) -> SynthResult:
     """Write one batch under `out` (the dataset root) and its ground truth; deterministic for a seed."""
     profile = DefectProfile.load(config.defects)
     rng = np.random.default_rng([config.seed, config.batch])
     pool = people_pool(config.people or max(6, int(config.sessions * 1.5)), config.seed)
     plans = _session_plan(config, pool, rng)
     truth = _people_defects(plans, profile, pool, rng)
-    total = config.sessions * config.interactions_per_session
-    defects = profile.assign(total, rng)
+    per = config.interactions_per_session
+    defects = profile.assign(config.sessions * per, rng)
     off_by_one = _off_by_one_sessions(plans, profile, config, rng)
-    batch_name = f"{config.batch:04d}"
     split_dir = out / config.label / config.split
-    batch_dir = split_dir / batch_name
+    batch_dir = split_dir / f"{config.batch:04d}"
     tars = write.TarWriter(batch_dir) if config.layout == "tar" else None
-    result = SynthResult(out, f"{config.split}/{batch_name}", config.label)
+    result = SynthResult(out, f"{config.split}/{config.batch:04d}", config.label)
     interaction_rows, file_rows = [], []
-    counter = 0
-    for s, plan in enumerate(plans):
-        session_key = f"{plan['site'].site}_S{plan['number']:04d}"
-        prompts = []
-        for i in range(config.interactions_per_session):
-            key = f"{session_key}_I{config.batch * 100000 + counter + 1:08d}"
-            defect = defects[counter]
-            draft, records = _build(key, plan, i, config, defect,
-                                    np.random.default_rng([config.seed, config.batch, s, i]))
-            truth.extend(records)
-            prompts.append(draft.prompt)
-            archive = counter // config.interactions_per_archive
-            counter += 1
-            kept = draft.files[:1] if draft.dropped else draft.files
-            for fd in kept:
-                _write_file(fd, config, split_dir, batch_dir, archive, tars)
-                file_rows.append({"file_id": str(fd.file_id), "label": config.label, "split": config.split,
-                                  "batch_idx": str(config.batch), "archive_idx": str(archive)})
-                result.files += 1
-            result.interactions += 1
-        if s in off_by_one:
-            shift = off_by_one[s]
-            truth.append({"family": "PR", "defect": "prompt_off_by_one", "scope": "session", "site": plan["site"].site,
-                          "session_key": session_key, "magnitude": shift, "unit": "interactions", "span": None,
-                          "details": {"true_prompts": list(prompts)}})
-            prompts = prompts[shift:] + prompts[:shift]
-        for i, prompt in enumerate(prompts):
-            key = f"{session_key}_I{config.batch * 100000 + s * config.interactions_per_session + i + 1:08d}"
-            interaction_rows.append({"interaction_key": key, "session_key": session_key, "prompt": prompt,
-                                     "label": config.label, "split": config.split, "batch_idx": str(config.batch)})
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max(1, workers), mp_context=context, max_tasks_per_child=1) as executor:
+        sessions = executor.map(_build_session, [config] * len(plans), plans, range(len(plans)),
+                                [s * per for s in range(len(plans))],
+                                [defects[s * per:(s + 1) * per] for s in range(len(plans))])
+        for s, (plan, built) in enumerate(zip(plans, sessions)):
+            session_key = f"{plan['site'].site}_S{plan['number']:04d}"
+            for i, interaction in enumerate(built):
+                archive = (s * per + i) // config.interactions_per_archive
+                truth.extend(interaction.truth)
+                for bf in interaction.files:
+                    _write_file(bf, config, split_dir, batch_dir, archive, tars)
+                    file_rows.append({"file_id": bf.file_id, "label": config.label, "split": config.split,
+                                      "batch_idx": str(config.batch), "archive_idx": str(archive)})
+                    result.files += 1
+                result.interactions += 1
+            prompts = [b.prompt for b in built]
+            if s in off_by_one:
+                shift = off_by_one[s]
+                truth.append({"family": "PR", "defect": "prompt_off_by_one", "scope": "session",
+                              "site": plan["site"].site, "session_key": session_key, "magnitude": shift,
+                              "unit": "interactions", "span": None, "details": {"true_prompts": list(prompts)}})
+                prompts = prompts[shift:] + prompts[:shift]
+            interaction_rows += [{"interaction_key": b.key, "session_key": session_key, "prompt": prompt,
+                                  "label": config.label, "split": config.split, "batch_idx": str(config.batch)}
+                                 for b, prompt in zip(built, prompts)]
     if tars is not None:
         tars.close()
     _write_tables(out, plans, pool, interaction_rows, file_rows)
@@ -205,18 +239,15 @@ def _off_by_one_sessions(plans: list[dict[str, Any]], profile: DefectProfile, co
     return {int(s): int(rng.choice([1, -1])) for s in chosen}
 
 
-def _write_file(fd: FileDraft, config: SynthConfig, split_dir: Path, batch_dir: Path, archive: int,
+def _write_file(bf: BuiltFile, config: SynthConfig, split_dir: Path, batch_dir: Path, archive: int,
                 tars: write.TarWriter | None) -> None:
-    files = write.modality_bytes(fd)
-    name = fd.name or str(fd.file_id)
-    copies = [archive, archive + 1] if fd.duplicate else [archive]
-    for where in copies:
-        if config.layout == "extracted":
-            write.write_extracted(batch_dir, where, name, files)
-        elif tars is not None:
-            tars.add(where, name, files)
-    if config.layout == "modality":
-        write.write_modality(split_dir, name, fd, files)
+    for relative, data in bf.members.items():
+        write.atomic_write(split_dir / relative, data)
+    for where in ([archive, archive + 1] if bf.duplicate else [archive]):
+        if tars is not None:
+            tars.add(where, bf.name, bf.files)
+        elif bf.files:
+            write.write_extracted(batch_dir, where, bf.name, bf.files)
 
 
 def _write_tables(out: Path, plans: list[dict[str, Any]], pool: list[Person], interaction_rows: list[dict],

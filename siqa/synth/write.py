@@ -96,29 +96,30 @@ class TarWriter:
         self._open.clear()
 
 
-def write_modality(split_dir: Path, name: str, fd: FileDraft, files: dict[str, bytes]) -> None:
+def modality_members(name: str, fd: FileDraft, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The per-modality tree's files of one participant, as paths relative to the split folder."""
+    out: dict[str, bytes] = {}
     if "wav" in files:
-        atomic_write(split_dir / "audio" / f"{name}.wav", files["wav"])
+        out[f"audio/{name}.wav"] = files["wav"]
     if "mp4" in files:
-        atomic_write(split_dir / "video" / f"{name}.mp4", files["mp4"])
+        out[f"video/{name}.mp4"] = files["mp4"]
     if "json" in files:
         if "json" in fd.raw or "json" in fd.truncated:  # corrupt JSON: the VAD file carries the damage
-            atomic_write(split_dir / "metadata" / "vad" / f"{name}.jsonl", files["json"])
+            out[f"metadata/vad/{name}.jsonl"] = files["json"]
         else:
             for key, folder in (("metadata:vad", "vad"), ("metadata:transcript", "transcript")):
                 if key in fd.meta:
-                    lines = "".join(json.dumps(seg) + "\n" for seg in fd.meta[key])
-                    atomic_write(split_dir / "metadata" / folder / f"{name}.jsonl", lines.encode())
+                    out[f"metadata/{folder}/{name}.jsonl"] = "".join(json.dumps(s) + "\n" for s in fd.meta[key]).encode()
             for key, value in fd.meta.items():
                 if key.startswith("annotations:"):
-                    atomic_write(split_dir / "annotations" / key.split(":", 1)[1] / f"{name}.json",
-                                 json.dumps(value).encode())
+                    out[f"annotations/{key.split(':', 1)[1]}/{name}.json"] = json.dumps(value).encode()
     if "npz" in files:
         for key, array in fd.features.items():
             group, feature = key.split(":", 1)
             buffer = io.BytesIO()
             np.save(buffer, array)
-            atomic_write(split_dir / group / feature / f"{name}.npy", buffer.getvalue())
+            out[f"{group}/{feature}/{name}.npy"] = buffer.getvalue()
+    return out
 
 
 def merge_table(path: Path, rows: Iterable[dict], key: str) -> None:

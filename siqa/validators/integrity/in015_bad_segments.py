@@ -28,12 +28,15 @@ def segment_problems(segments: Sequence[Segment], duration: float | None, tolera
 
 
 def repaired(entries: list[dict[str, Any]], duration: float | None, merge: bool) -> list[dict[str, Any]]:
-    """Entries with start/end swapped where reversed, clipped to the audio, sorted, and (VAD only) merged."""
+    """Entries with start/end swapped where reversed, clipped to the audio (dropped when wholly outside it),
+    sorted, and (VAD only) merged."""
+    limit = float("inf") if duration is None else duration
     out = []
     for entry in entries:
         start, end = sorted((entry["start"], entry["end"]))
-        start, end = max(0.0, start), min(end, duration) if duration is not None else end
-        out.append({**entry, "start": start, "end": max(start, end)})
+        if end < 0 or start > limit:
+            continue
+        out.append({**entry, "start": max(0.0, start), "end": min(end, limit)})
     out.sort(key=lambda e: (e["start"], e["end"]))
     if not merge:
         return out
@@ -63,7 +66,8 @@ def bad_segments(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
 
     ## Fix
     Rewrites the list sorted (and, for VAD, with overlaps merged): safe, nothing is invented. Where segments were
-    reversed or out of bounds, the fix also swaps and clips them: unsafe, the true times are unknown. No fix when
+    reversed or out of bounds, the fix also swaps and clips them (dropping any wholly outside the audio): unsafe,
+    the true times are unknown. No fix when
     some entry cannot be parsed at all (IN017 reports those).
 
     ## Thresholds
