@@ -116,6 +116,7 @@ def load_plugins() -> list[PluginFailure]:
     """Import every `siqa.validators` entry point once; return those that failed (with their traceback)."""
     global _LOADED
     if _LOADED is None:
+        importlib.import_module("siqa.engine.internal")  # the engine's own codes (SQ), documented like rules
         failures = []
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             try:
