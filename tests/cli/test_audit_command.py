@@ -62,3 +62,21 @@ def test_rules_lists_every_rule_and_prints_a_doc_page_with_thresholds():
     for expected in ("What it detects", "Why it matters", "speech_dbfs", "-42.0"):
         assert expected in page.stdout
     assert siqa("rules", "XX123").returncode == 2
+
+
+def test_demo_audit_with_no_batch_makes_the_demo_once_and_writes_findings(tmp_path):
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-m", "siqa", "audit", "--jobs", "2"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr  # the demo batch carries defects on purpose
+    assert "making the synthetic demo batch" in run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last == "findings: reports/dev-0000/findings.jsonl"
+    assert (tmp_path / "reports" / "dev-0000" / "findings.jsonl").stat().st_size > 0
+    again = subprocess.run([sys.executable, "-m", "siqa", "audit", "--jobs", "2", "--out", "second"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert "making the synthetic demo batch" not in again.stderr
+    assert (tmp_path / "second" / "findings.jsonl").read_text() == \
+        (tmp_path / "reports" / "dev-0000" / "findings.jsonl").read_text()
