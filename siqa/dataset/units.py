@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Protocol, TypeVar
 import numpy as np
 
 from siqa.dataset.errors import ReadError
-from siqa.dataset.ids import FileId
+from siqa.dataset.ids import FileId, site_of_key
 from siqa.dataset.meta import Meta
 
 T = TypeVar("T")
@@ -173,7 +173,7 @@ class Interaction:
 
     @property
     def site(self) -> str:
-        return self.key.split("_", 1)[0]
+        return site_of_key(self.key)
 
     @property
     def session_key(self) -> str:
@@ -197,4 +197,4 @@ class Session:
 
     @property
     def site(self) -> str:
-        return self.key.split("_", 1)[0]
+        return site_of_key(self.key)

@@ -1,0 +1,164 @@
+"""RFC 6902 JSON Patch and RFC 6901 JSON Pointer, written here instead of taken from the `jsonpatch` package.
+
+Why not the package: patches are untrusted input, so every operation is validated with a message that names it;
+the conflict check needs each operation's footprint on the document, which the package does not expose; and
+`test` must follow the RFC's equality (`1` equals `1.0`, `true` does not equal `1`), where the package uses
+Python's `==`. No inverse patch is computed: revert restores the original bytes from a backup, which an inverse
+patch cannot do (it restores the document, not its key order, spacing or number spelling).
+
+Documents are never mutated in place: `apply_operation` works on a deep copy, so a failed patch leaves the
+caller's document as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Sequence
+
+OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
+_INDEX_RE = re.compile(r"0|[1-9][0-9]*")
+_BAD_ESCAPE_RE = re.compile(r"~(?![01])")
+
+
+class PatchError(ValueError):
+    """An operation that is malformed or does not apply to the document."""
+
+
+def parse_pointer(pointer: str) -> tuple[str, ...]:
+    """`/a~1b/0` -> ("a/b", "0"); "" is the whole document."""
+    if not isinstance(pointer, str):
+        raise PatchError(f"a JSON pointer must be a string, not {type(pointer).__name__}")
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        raise PatchError(f"JSON pointer {pointer!r} must start with '/'")
+    if _BAD_ESCAPE_RE.search(pointer):
+        raise PatchError(f"JSON pointer {pointer!r} has a '~' not followed by 0 or 1")
+    return tuple(token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/"))
+
+
+def format_pointer(tokens: Sequence[str]) -> str:
+    return "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in tokens)
+
+
+def check_operation(op: Any) -> dict[str, Any]:
+    """The operation itself if it is well formed (members and types), else PatchError."""
+    if not isinstance(op, dict):
+        raise PatchError(f"an operation must be a JSON object, not {type(op).__name__}")
+    name = op.get("op")
+    if name not in OPERATIONS:
+        raise PatchError(f"unknown op {name!r} (expected one of {', '.join(OPERATIONS)})")
+    parse_pointer(op.get("path"))
+    if name in ("add", "replace", "test") and "value" not in op:
+        raise PatchError(f"{name} needs a 'value'")
+    if name in ("move", "copy"):
+        parse_pointer(op.get("from"))
+    return op
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """RFC 6902 `test` equality: numbers by value, booleans only with booleans, containers member by member."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _index(array: list[Any], token: str, insert: bool) -> int:
+    if insert and token == "-":
+        return len(array)
+    if not _INDEX_RE.fullmatch(token):
+        raise PatchError(f"{token!r} is not an array index")
+    index = int(token)
+    if index > len(array) or (index == len(array) and not insert):
+        raise PatchError(f"index {index} is out of range (array of {len(array)})")
+    return index
+
+
+def resolve(document: Any, tokens: Sequence[str]) -> Any:
+    """The value at `tokens`, or PatchError naming the pointer when it does not exist."""
+    value = document
+    for depth, token in enumerate(tokens):
+        if isinstance(value, dict):
+            if token not in value:
+                raise PatchError(f"{format_pointer(tokens[: depth + 1])} does not exist")
+            value = value[token]
+        elif isinstance(value, list):
+            value = value[_index(value, token, insert=False)]
+        else:
+            raise PatchError(f"{format_pointer(tokens[:depth])} is not an object or array")
+    return value
+
+
+def _add(document: Any, tokens: tuple[str, ...], value: Any) -> Any:
+    if not tokens:
+        return value
+    parent = resolve(document, tokens[:-1])
+    if isinstance(parent, dict):
+        parent[tokens[-1]] = value
+    elif isinstance(parent, list):
+        parent.insert(_index(parent, tokens[-1], insert=True), value)
+    else:
+        raise PatchError(f"{format_pointer(tokens[:-1])} is not an object or array")
+    return document
+
+
+def _remove(document: Any, tokens: tuple[str, ...]) -> Any:
+    if not tokens:
+        raise PatchError("cannot remove the whole document")
+    parent = resolve(document, tokens[:-1])
+    resolve(parent, tokens[-1:])  # must exist
+    if isinstance(parent, dict):
+        del parent[tokens[-1]]
+    else:
+        del parent[_index(parent, tokens[-1], insert=False)]
+    return document
+
+
+def apply_operation(document: Any, op: dict[str, Any]) -> Any:
+    """The document after one operation (the input is left untouched)."""
+    check_operation(op)
+    name, path = op["op"], parse_pointer(op["path"])
+    if name == "test":
+        if not json_equal(resolve(document, path), op["value"]):
+            raise PatchError(f"test failed: {op['path'] or '(document)'} is not {op['value']!r}")
+        return document
+    document = copy.deepcopy(document)
+    if name == "add":
+        return _add(document, path, copy.deepcopy(op["value"]))
+    if name == "remove":
+        return _remove(document, path)
+    if name == "replace":  # in place, so an object keeps its key order
+        resolve(document, path)
+        if not path:
+            return copy.deepcopy(op["value"])
+        parent = resolve(document, path[:-1])
+        key = path[-1] if isinstance(parent, dict) else _index(parent, path[-1], insert=False)
+        parent[key] = copy.deepcopy(op["value"])
+        return document
+    source = parse_pointer(op["from"])
+    value = copy.deepcopy(resolve(document, source))
+    if name == "move":
+        if source == path:
+            return document
+        if path[: len(source)] == source:
+            raise PatchError(f"cannot move {op['from']} into its own child {op['path']}")
+        document = _remove(document, source)
+    return _add(document, path, value)
+
+
+def apply_patch(document: Any, operations: Sequence[dict[str, Any]]) -> Any:
+    """The document after every operation in order; PatchError names the first that fails."""
+    for number, op in enumerate(operations):
+        try:
+            document = apply_operation(document, op)
+        except PatchError as error:
+            where = f"{op.get('op')} {op.get('path')!r}" if isinstance(op, dict) else "?"
+            raise PatchError(f"operation {number} ({where}): {error}") from None
+    return document

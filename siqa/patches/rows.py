@@ -1,0 +1,76 @@
+"""Root-table rows as patch targets: a row is found by its key column, patched as `{column: value}`, and written
+back as one CSV record, so every other record (and the header) keeps its exact bytes.
+
+A row's hash is the SHA-256 of its record's UTF-8 bytes without the line terminator. Row operations may only
+`test` or `replace` a column's value with a string: the table's shape (columns, other rows) never changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from siqa.patches.ops import PatchError
+
+# One record: quoted fields may hold newlines and doubled quotes; a record ends at a newline outside quotes.
+_RECORD_RE = re.compile(r'(?:"[^"]*"|[^"\r\n]|\r(?!\n))*(?:\r?\n|$)')
+
+
+@dataclass(frozen=True)
+class Record:
+    text: str  # without the terminator
+    terminator: str
+    fields: list[str]
+
+
+def records(text: str) -> list[Record]:
+    """The table's records in order (the header first), each with its own terminator."""
+    raw = [m.group(0) for m in _RECORD_RE.finditer(text) if m.group(0)]
+    if "".join(raw) != text:
+        raise PatchError("CSV with an unbalanced quote")
+    out = []
+    for record in raw:
+        body = record.rstrip("\r\n")
+        fields = next(csv.reader([body]), []) if body else []
+        out.append(Record(body, record[len(body):], fields))
+    return out
+
+
+def _header(table: list[Record]) -> list[str]:
+    """Column names, without the byte-order mark some tools put before the first."""
+    names = list(table[0].fields) if table else []
+    return [names[0].lstrip("\ufeff"), *names[1:]] if names else names
+
+
+def find_row(table: list[Record], key_column: str, key: str) -> int:
+    """Index in `table` of the one record whose `key_column` is `key`."""
+    header = _header(table)
+    if key_column not in header:
+        raise PatchError(f"no column {key_column!r} (columns: {', '.join(header)})")
+    column = header.index(key_column)
+    found = [i for i, r in enumerate(table[1:], 1) if len(r.fields) > column and r.fields[column] == key]
+    if len(found) != 1:
+        raise PatchError(f"{key_column} {key!r} is in {len(found)} rows (expected exactly one)")
+    return found[0]
+
+
+def row_document(table: list[Record], index: int) -> dict[str, str]:
+    header, fields = _header(table), table[index].fields
+    if len(fields) != len(header):
+        raise PatchError(f"row has {len(fields)} fields, the header {len(header)}")
+    return dict(zip(header, fields))
+
+
+def row_text(document: Any, before: dict[str, str]) -> str:
+    """The record for a patched row document; refused when columns or value types changed."""
+    if not isinstance(document, dict) or list(document) != list(before):
+        raise PatchError("row operations may only replace a column's value (columns were added or removed)")
+    bad = [k for k, v in document.items() if not isinstance(v, str)]
+    if bad:
+        raise PatchError(f"table cells are strings; {', '.join(bad)} would not be")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(list(document.values()))
+    return buffer.getvalue()
