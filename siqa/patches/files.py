@@ -2,7 +2,7 @@
 
 A file is written to a temporary name beside it (`reports.outputs.atomic_writer`: `.<name>.<pid>.tmp`), fsynced,
 hash-checked, and renamed over the target, then the folder is fsynced; so a kill leaves the old file or the new one,
-never a mix. A kill can leave the temporary file behind; the next write to the same path removes it.
+never a mix. A kill can leave the temporary file behind; the next apply or revert of that file removes it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ def copy_file(source: Path) -> Callable[[BinaryIO], None]:
     return produce
 
 
-def _remove_stale_temps(path: Path) -> None:
+def remove_stale_temps(path: Path) -> None:
+    """Remove what a killed write of `path` left beside it (a reader would list it as a stray dataset file)."""
+    if not path.parent.is_dir():
+        return
     pattern = re.compile(rf"^\.{re.escape(path.name)}\.\d+\.tmp$")
     for entry in os.scandir(path.parent):
         if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
@@ -70,7 +73,7 @@ def _remove_stale_temps(path: Path) -> None:
 def write_atomically(path: Path, produce: Callable[[BinaryIO], None], expected_sha256: str) -> None:
     """Replace `path` with what `produce` writes, only if it hashes to `expected_sha256` (else ContentChanged)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(path)
+    remove_stale_temps(path)
     with atomic_writer(path, "wb") as handle:
         writer = HashingWriter(handle)
         produce(writer)  # type: ignore[arg-type]

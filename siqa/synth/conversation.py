@@ -49,6 +49,7 @@ def _gain(utterance: Utterance, level_dbfs: float) -> float:
 
 def converse(pair: tuple[Person, Person], topic: Topic, duration: float, speech_dbfs: float,
              rng: np.random.Generator) -> list[Track]:
+    """Both tracks of at most `duration` seconds: 0.4-1 s of lead-in, turns, and 0.4-1 s after the last word."""
     n = int(round(duration * SAMPLE_RATE))
     tracks = [Track(np.zeros(n, np.float32)), Track(np.zeros(n, np.float32))]
     speaker, t = int(rng.integers(2)), float(rng.uniform(0.4, 1.0))
@@ -64,7 +65,10 @@ def converse(pair: tuple[Person, Person], topic: Topic, duration: float, speech_
             _place(tracks[listener], short, t + utterance.duration * 0.5, _gain(short, level - 4), rng)
         t += utterance.duration + float(rng.uniform(0.25, 0.8))
         speaker = listener if rng.random() < 0.8 else speaker
+    last = max((seg["end"] for track in tracks for seg in track.segments), default=duration - 0.5)
+    end = min(n, int(round((last + float(rng.uniform(0.4, 1.0))) * SAMPLE_RATE)))  # the recording stops soon after
     for track in tracks:
+        track.samples = track.samples[:end]
         track.segments.sort(key=lambda s: s["start"])
     return tracks
 

@@ -218,7 +218,7 @@ def _duplicate(draft, rng):
 @defect("timing_offset", "TS")
 def _timing_offset(draft, rng):
     fd = max(draft.files, key=lambda f: len(f.meta[VAD_KEY]))
-    offset_ms = float(rng.choice([-1, 1]) * rng.uniform(50, 1000))
+    offset_ms = float(rng.choice([-1, 1]) * np.exp(rng.uniform(np.log(50), np.log(1000))))  # log-uniform: small ones too
     for key in (VAD_KEY, TRANSCRIPT_KEY):
         _shift_segments(fd.meta[key], offset_ms / 1000)
     return {"file": fd, "magnitude": round(offset_ms, 1), "unit": "ms"}

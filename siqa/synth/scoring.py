@@ -20,6 +20,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "segments_overlapping": ("IN015",), "segments_negative_length": ("IN015",), "segments_out_of_bounds": ("IN015",),
     "word_outside_segment": ("IN016",), "wrong_metadata_id": ("IN017",), "missing_partner": ("IN006",),
     "malformed_file_name": ("IN007",), "duplicate_file": ("IN008",),
+    "timing_offset": ("TS001",), "start_too_late": ("TS002",), "end_too_early": ("TS002",),
+    "start_too_early": ("TS003",), "end_too_late": ("TS003",),
 }
 """Defects with rules today; families whose rules do not exist yet are simply not scored."""
 
@@ -27,6 +29,14 @@ ALSO: dict[str, tuple[str, ...]] = {
     # consequences that are findings in their own right, not false positives
     "malformed_file_name": ("IN006",),  # the partner left behind is alone in its interaction
     "frame_drift": ("IN010",),  # the video is longer than the audio
+    # words that were never said (or said by the partner) sit in this channel's silence
+    "transcript_without_speech": ("TS005",), "echo_words": ("TS005",),
+    # a channel that holds the wrong voice, or the partner at nearly full level, contradicts its own timing
+    "swapped_channels": ("TS001", "TS004", "TS005"), "duplicated_channel": ("TS001", "TS004", "TS005"),
+    "high_bleed": ("TS004", "TS005"),
+    # noise and hum hide quiet speech from the acoustic activity; dropouts silence words
+    "low_snr": ("TS004", "TS005"), "mains_hum": ("TS004", "TS005"), "dropouts": ("TS005",),
+    "empty_vad": ("TS004",), "segments_out_of_bounds": ("TS004",), "segments_overlapping": ("TS004",),
 }
 
 

@@ -124,6 +124,6 @@ def test_twenty_interactions_need_only_seconds(tmp_path):
     assert result.interactions == 20 and result.files == 40
     assert len(list(tmp_path.rglob("*.wav"))) == 40
     wav = next(tmp_path.rglob("*.wav"))
-    assert sf.info(str(wav)).duration == pytest.approx(10.0)
+    assert 6.0 < sf.info(str(wav)).duration <= 10.0
     assert VAD_KEY in json.loads(next(tmp_path.rglob("*.json")).read_text())
     assert TRANSCRIPT_KEY in json.loads(next(tmp_path.rglob("*.json")).read_text())

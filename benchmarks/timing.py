@@ -1,0 +1,85 @@
+"""Issue 4's figures, measured in one run on a synthetic batch of 100+ interactions (`python -m benchmarks.timing`):
+offset detection per magnitude bucket, offset error, boundary-error recall, clean interactions flagged, and the
+TS family's speed in x real time per core on decoded audio."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from siqa.audit import AuditOptions, run_audit
+from siqa.reports.outputs import read_findings
+from siqa.synth import SynthConfig, generate
+from siqa.synth.scoring import score
+
+BUCKETS_MS = ((50, 100), (100, 200), (200, 500), (500, 1001))
+PROFILE = Path(__file__).with_name("profiles") / "timing.toml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=26)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("timing_results.json"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = generate(Path(tmp) / "root", SynthConfig(sessions=args.sessions, interactions_per_session=4,
+                                                         duration=args.duration, seed=42, defects=str(PROFILE)))
+        outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=Path(tmp) / "out", jobs=1,
+                                         select=["IN", "TS"], cache=False))
+        findings = list(read_findings(outcome.findings_path))
+        keys = _interaction_keys(batch)
+    truth = batch.truth
+    offsets = [r for r in truth if r["defect"] == "timing_offset"]
+    ts001 = {f.file_id: f for f in findings if f.code == "TS001"}
+    results: dict = {"interactions": batch.interactions, "buckets": []}
+    print(f"{batch.interactions} interactions, {len(offsets)} injected offsets")
+    print(f"{'offset bucket':>16} {'n':>4} {'recall':>7} {'median |error| ms':>18}")
+    for low, high in BUCKETS_MS:
+        chosen = [r for r in offsets if low <= abs(r["magnitude"]) < high]
+        hits = [r for r in chosen if r["file_id"] in ts001]
+        errors = [abs(ts001[r["file_id"]].evidence["offset_ms"] - r["magnitude"]) for r in hits]
+        row = {"bucket_ms": [low, high], "n": len(chosen), "recall": len(hits) / len(chosen) if chosen else None,
+               "median_abs_error_ms": float(np.median(errors)) if errors else None}
+        results["buckets"].append(row)
+        print(f"{f'{low}-{high} ms':>16} {len(chosen):>4} {row['recall'] or 0:>7.2f} "
+              f"{row['median_abs_error_ms'] if errors else float('nan'):>18.1f}")
+    big = [r for r in offsets if abs(r["magnitude"]) >= 200]
+    big_files = {r["file_id"] for r in big}
+    small_files = {r["file_id"] for r in offsets if abs(r["magnitude"]) < 200}
+    reported = [f for f in ts001.values() if f.file_id not in small_files]
+    results["offsets_200ms_plus"] = {
+        "recall": sum(r["file_id"] in ts001 for r in big) / len(big),
+        "precision": sum(f.file_id in big_files for f in reported) / len(reported) if reported else 1.0,
+        "median_abs_error_ms": float(np.median([abs(ts001[r["file_id"]].evidence["offset_ms"] - r["magnitude"])
+                                                for r in big if r["file_id"] in ts001]))}
+    boundary, missed, _ = score(findings, [r for r in truth if r["defect"] != "timing_offset"], {"TS002", "TS003"})
+    results["boundary_recall"] = boundary.recall
+    touched = {r["interaction_key"] for r in truth}
+    clean = keys - touched
+    flagged = {f.interaction_key for f in findings if f.family == "TS" and f.interaction_key in clean}
+    results["clean_flagged_ratio"] = len(flagged) / len(clean) if clean else 0.0
+    audio = outcome.summary.audio_seconds
+    ts_seconds = sum(v for k, v in outcome.summary.rule_seconds.items() if k.startswith("TS"))
+    results["ts_x_real_time_per_core"] = round(audio / ts_seconds, 1)
+    o = results["offsets_200ms_plus"]
+    print(f"offsets >= 200 ms: recall {o['recall']:.3f}, precision {o['precision']:.3f}, "
+          f"median |error| {o['median_abs_error_ms']:.1f} ms")
+    print(f"boundary errors (all >= 0.5 s): recall {boundary.recall:.3f} ({len(missed)} missed)")
+    print(f"clean interactions flagged by TS: {len(flagged)}/{len(clean)} = {results['clean_flagged_ratio']:.3f}")
+    print(f"TS family on decoded audio: {results['ts_x_real_time_per_core']}x real time per core")
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _interaction_keys(batch) -> set[str]:
+    import pandas as pd
+
+    return set(pd.read_csv(batch.root / "interactions.csv", dtype=str)["interaction_key"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""`siqa revert PATCHES --root R`: restore the exact original bytes of every file `siqa apply` changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from siqa.cli.apply import EXIT_OK, EXIT_REFUSED, EXIT_TOOL_ERROR
+
+
+def revert(
+    patches: Path = typer.Argument(..., help="The patches.jsonl that was applied."),
+    root: Path = typer.Option(..., help="The root (or --out folder) apply changed, or a copy of it."),
+    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest [default: <patches dir>/backup]."),
+) -> None:
+    """Restore originals from the backups, hash-checked; refuses (exit 1) a file changed since apply."""
+    from rich.console import Console
+
+    from siqa.patches.backup import BackupError, default_folder
+    from siqa.patches.model import PatchFileError
+    from siqa.patches.revert import revert_patches
+    from siqa.patches.summary import render_revert
+
+    err = Console(stderr=True)
+    try:
+        if not root.is_dir():
+            raise BackupError(f"{root} is not a folder")
+        report = revert_patches(patches, root, backup_dir or default_folder(patches, "backup", root, "--backup-dir"))
+    except (PatchFileError, BackupError, OSError) as error:
+        err.print(f"[red]siqa revert: {error}[/]", highlight=False)
+        raise typer.Exit(EXIT_TOOL_ERROR) from None
+    render_revert(report, err)
+    raise typer.Exit(EXIT_REFUSED if report.failed else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(revert)

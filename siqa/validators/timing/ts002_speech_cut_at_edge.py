@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from siqa.context import RuleContext
+from siqa.dataset.errors import ReadError
+from siqa.dataset.units import Interaction
+from siqa.findings import Finding, Scope, Severity
+from siqa.registry import rule
+from siqa.signals.activity import FRAME_SECONDS, file_activity
+from siqa.validators.timing.alignment import spans
+
+
+@rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
+def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
+    """Interaction that starts too late or ends too early: speech is already under way at the first frame, or
+    still under way at the last.
+
+    ## What it detects
+    Acoustic own speech in either channel within `edge_seconds` of the file's start or end: the recording was
+    cut inside an utterance, so its beginning (or end) is missing.
+
+    ## Why it matters
+    The first or last words are truncated: transcripts begin mid-sentence and models learn from broken turns.
+
+    ## Evidence
+    `edge` (start or end), `channels` (file ids speaking at the edge), `burst_seconds` (length of the speech
+    touching the edge), `estimated_missing_seconds` (the speaker's median utterance length minus that burst).
+    The confidence is the share of the edge frames that hold speech.
+
+    ## Thresholds
+    `edge_seconds`: how close to the edge speech must be to count as cut.
+    """
+    edge_frames = max(1, int(round(ctx.settings.get("edge_seconds") / FRAME_SECONDS)))
+    per_edge: dict[str, list[tuple[str, float, float, float]]] = {"start": [], "end": []}
+    for pf in interaction.participants:
+        try:
+            speech = file_activity(pf, interaction.partner_of(pf), ctx).speech
+        except ReadError:
+            continue
+        if not speech.any():
+            continue
+        utterances = spans(speech, 1)
+        typical = float(np.median([e - s for s, e in utterances]))
+        for edge, frames, (start, end) in (("start", speech[:edge_frames], utterances[0]),
+                                           ("end", speech[-edge_frames:], utterances[-1])):
+            if frames.any():
+                burst = end - start
+                per_edge[edge].append((str(pf.file_id), burst, max(0.0, typical - burst), float(frames.mean())))
+    duration = max((pf.audio_info().duration for pf in interaction.participants if pf.has("wav")), default=0.0)
+    for edge, hits in per_edge.items():
+        if not hits:
+            continue
+        burst = max(h[1] for h in hits)
+        missing = max(h[2] for h in hits)
+        span = (0.0, burst) if edge == "start" else (max(0.0, duration - burst), duration)
+        what = "starts too late: speech is under way at 0 s" if edge == "start" else \
+            "ends too early: speech is still under way at the end"
+        yield ctx.report(interaction, f"{interaction.key} {what} (about {missing:.1f} s missing)", span=span,
+                         confidence=max(h[3] for h in hits), evidence={"edge": edge, "channels": [h[0] for h in hits],
+                                                   "burst_seconds": round(burst, 3),
+                                                   "estimated_missing_seconds": round(missing, 3)})
