@@ -38,6 +38,7 @@ def apply(
     from siqa.patches.backup import BackupError, default_folder, is_inside
     from siqa.patches.model import PatchFileError
     from siqa.patches.summary import render_apply
+    from siqa.reports.terminal import safe
 
     err = Console(stderr=True)
     try:
@@ -54,7 +55,7 @@ def apply(
                                only=frozenset(Applicability(o.value) for o in only) or ApplyOptions.only)
         report = apply_patches(patches, options)
     except (PatchFileError, BackupError, OSError) as error:
-        err.print(f"[red]siqa apply: {error}[/]", highlight=False)
+        err.print(f"[red]siqa apply: {safe(str(error))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     for diff in report.diffs:
         sys.stdout.write(diff)

@@ -22,6 +22,7 @@ def revert(
     from siqa.patches.model import PatchFileError
     from siqa.patches.revert import revert_patches
     from siqa.patches.summary import render_revert
+    from siqa.reports.terminal import safe
 
     err = Console(stderr=True)
     try:
@@ -29,7 +30,7 @@ def revert(
             raise BackupError(f"{root} is not a folder")
         report = revert_patches(patches, root, backup_dir or default_folder(patches, "backup", root, "--backup-dir"))
     except (PatchFileError, BackupError, OSError) as error:
-        err.print(f"[red]siqa revert: {error}[/]", highlight=False)
+        err.print(f"[red]siqa revert: {safe(str(error))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     render_revert(report, err)
     raise typer.Exit(EXIT_REFUSED if report.failed else EXIT_OK)

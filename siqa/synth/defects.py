@@ -235,24 +235,26 @@ def _cut(draft: InteractionDraft, start: int, stop: int) -> None:
 def _start_too_late(draft, rng):
     first = min((s for fd in draft.files for s in _speech_segments(fd)), key=lambda s: s["start"])
     cut = first["start"] + (first["end"] - first["start"]) * float(rng.uniform(0.3, 0.6))
+    missing = cut - first["start"]
     _cut(draft, int(cut * SAMPLE_RATE), len(draft.files[0].clean))
     for fd in draft.files:  # the truncated words start before 0: clamp like an annotator would
         for seg in _speech_segments(fd):
             seg["words"] = [dict(w, start=max(0.0, w["start"])) for w in seg["words"] if w["end"] > 0]
             seg["start"] = max(0.0, seg["start"])
-    return {"magnitude": round(cut - first["start"], 3), "unit": "s", "span": [0.0, 0.5]}
+    return {"magnitude": round(missing, 3), "unit": "s", "span": [0.0, 0.5]}
 
 
 @defect("end_too_early", "TS", scope="interaction", stage="tracks")
 def _end_too_early(draft, rng):
     last = max((s for fd in draft.files for s in _speech_segments(fd)), key=lambda s: s["end"])
     cut = last["start"] + (last["end"] - last["start"]) * float(rng.uniform(0.4, 0.7))
+    missing = last["end"] - cut
     _cut(draft, 0, int(cut * SAMPLE_RATE))
     for fd in draft.files:
         for seg in _speech_segments(fd):
             seg["words"] = [w for w in seg["words"] if w["start"] < cut]
             seg["end"] = min(seg["end"], round(cut, 3))
-    return {"magnitude": round(last["end"] - cut, 3), "unit": "s", "span": [cut - 0.5, cut]}
+    return {"magnitude": round(missing, 3), "unit": "s", "span": [cut - 0.5, cut]}
 
 
 def _pad(where: str) -> Apply:

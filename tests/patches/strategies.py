@@ -15,6 +15,9 @@ scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(all
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
                       max_leaves=12)
 documents = st.dictionaries(keys, values, min_size=1, max_size=5)
+STYLES = [{}, {"indent": 1}, {"indent": 2}, {"indent": 4}, {"indent": "\t"}, {"separators": (",", ":")},
+          {"indent": 2, "ensure_ascii": False}, {"ensure_ascii": False, "separators": (",", ":")}]
+"""`json.dumps` keyword sets a release's JSON files might be written with."""
 
 
 def locations(document: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -15,11 +15,7 @@ from siqa.patches import rows, tars
 from siqa.patches.documents import dump_json, dump_jsonl, load_json, load_jsonl
 from siqa.patches.ops import PatchError
 from tests.patches.conftest import tar_bytes
-from tests.patches.strategies import documents
-
-STYLES = [{}, {"indent": 1}, {"indent": 2}, {"indent": 4}, {"indent": "\t"}, {"separators": (",", ":")},
-          {"indent": 2, "ensure_ascii": False}, {"ensure_ascii": False, "separators": (",", ":")}]
-
+from tests.patches.strategies import STYLES, documents
 
 @settings(max_examples=150, deadline=None)
 @given(documents, st.sampled_from(STYLES), st.sampled_from(["", "\n"]))

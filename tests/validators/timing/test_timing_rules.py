@@ -1,0 +1,72 @@
+"""Timing rules on synthetic batches with known timing defects, and on channels that cannot be judged."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from siqa.audit import AuditOptions, run_audit
+from siqa.reports.outputs import read_findings
+from siqa.synth import SynthConfig, generate
+from siqa.synth.scoring import score
+
+TS = {"TS001", "TS002", "TS003", "TS004", "TS005"}
+
+
+@pytest.fixture(scope="module")
+def timing_audit(tmp_path_factory):
+    root = tmp_path_factory.mktemp("timing")
+    profile = root / "profile.toml"
+    profile.write_text('affected = 0.75\nfamilies = ["TS"]\n[weights]\ntiming_offset = 2\n')
+    batch = generate(root / "data", SynthConfig(sessions=4, interactions_per_session=4, duration=14.0, seed=21,
+                                                defects=str(profile)))
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=root / "out", jobs=2,
+                                     select=["TS"]))
+    return batch, list(read_findings(outcome.findings_path))
+
+
+def test_timing_defects_are_found_by_their_rules_and_nothing_fires_on_clean_units(timing_audit):
+    batch, findings = timing_audit
+    injected = {r["defect"] for r in batch.truth}
+    assert {"timing_offset", "start_too_late", "end_too_early", "start_too_early", "end_too_late"} <= injected
+    result, missed, unexplained = score(findings, batch.truth, TS)
+    assert all(r["defect"] == "timing_offset" and abs(r["magnitude"]) < 200 for r in missed), missed
+    assert unexplained == []
+
+
+def test_offsets_are_estimated_in_milliseconds_with_a_shifting_fix(timing_audit):
+    batch, findings = timing_audit
+    by_file = {f.file_id: f for f in findings if f.code == "TS001"}
+    for record in (r for r in batch.truth if r["defect"] == "timing_offset" and abs(r["magnitude"]) >= 200):
+        finding = by_file[record["file_id"]]
+        assert abs(finding.evidence["offset_ms"] - record["magnitude"]) < 30
+        vad_op = next(op for op in finding.fix.operations if op["path"] == "/metadata:vad")
+        assert finding.fix.target.endswith(f"{record['file_id']}.json")
+        assert finding.fix.applicability.value in {"safe", "unsafe"} and vad_op["op"] == "replace"
+
+
+def test_boundary_findings_carry_amounts_and_trimmed_boundaries(timing_audit):
+    _, findings = timing_audit
+    early = [f for f in findings if f.code == "TS003"]
+    assert early and all(f.fix.target.startswith("interactions.csv#") and f.fix.applicability.value == "unsafe"
+                         for f in early)
+    assert all(f.evidence["silent_seconds"] > 1.3 for f in early)
+    assert all(f.evidence["estimated_missing_seconds"] >= 0 for f in findings if f.code == "TS002")
+
+
+def test_silent_and_very_short_channels_are_skipped_with_a_reason(tmp_path):
+    batch = generate(tmp_path / "data", SynthConfig(sessions=1, interactions_per_session=2, duration=8.0, seed=1,
+                                                    defects="none"), workers=1)
+    wavs = sorted((tmp_path / "data").rglob("*.wav"))
+    sf.write(wavs[0], np.zeros(48000 * 8, np.int16), 48000, subtype="PCM_16")  # silent channel
+    sf.write(wavs[2], np.zeros(4800, np.int16), 48000, subtype="PCM_16")  # 0.1 s channel
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "out", jobs=1,
+                                     select=["TS"]))
+    findings = list(read_findings(outcome.findings_path))
+    assert not any(f.code in {"TS001", "SQ001"} for f in findings)
+    skips = [json.loads(line) for line in (tmp_path / "out" / "skips.jsonl").read_text().splitlines()]
+    reasons = " ".join(s["reason"] for s in skips)
+    assert "own speech" in reasons and wavs[0].name in reasons
