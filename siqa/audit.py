@@ -100,7 +100,8 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     cache_dir = out_dir / CACHE_DIR if options.cache else None
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
     jsonl = out_dir / outputs.FINDINGS_JSONL
-    with outputs.atomic_writer(jsonl) as findings_out, outputs.atomic_writer(out_dir / outputs.SKIPS_JSONL) as skips_out:
+    with outputs.atomic_writer(jsonl) as findings_out, outputs.atomic_writer(out_dir / outputs.SKIPS_JSONL) as skips_out, \
+            outputs.atomic_writer(out_dir / outputs.METRICS_JSONL) as metrics_out:
 
         def emit(result: TaskResult) -> None:
             for finding in result.findings:
@@ -108,6 +109,8 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
                 on_finding(finding)
             for skip in result.skips:
                 skips_out.write(json.dumps(skip, sort_keys=True) + "\n")
+            for metric in result.metrics:
+                metrics_out.write(json.dumps(metric, sort_keys=True) + "\n")
 
         failures = [plugin_failed(f, options.batch) for f in load_plugins()]
         emit(TaskResult("plugins", findings=failures))
@@ -128,5 +131,6 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     if cache is not None:
         cache.close()
     outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)
+    outputs.write_metric_tables(out_dir)
     outputs.write_json(out_dir / outputs.SUMMARY_JSON, summary.to_dict())
     return summary

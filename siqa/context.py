@@ -77,6 +77,15 @@ class RuleContext:
     batch: BatchInfo
     signals: SignalCache
     ruleset: RuleSet
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+    def measure(self, unit: Unit, name: str, value: float) -> None:
+        """Record a measured quantity for every unit, flagged or not (bleed level, SNR): per-site distributions
+        and trends need the clean units too, not only the findings."""
+        fields = unit_fields(unit)
+        self.metrics.append({"code": self.rule.code, "metric": name, "value": float(value), "site": fields["site"],
+                             "batch": self.batch.name, "scope": fields["scope"].value,
+                             "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key")})
 
     def signal_settings(self, name: str, site: str) -> dict[str, Any]:
         return self.ruleset.signal(name, site=site, label=self.batch.label)

@@ -29,6 +29,7 @@ class TaskResult:
     key: str
     findings: list[Finding] = field(default_factory=list)
     skips: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
     files: int = 0
     interactions: int = 0
     audio_seconds: float = 0.0
@@ -62,6 +63,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     if hit is not None:
         result.findings.extend(Finding.from_dict(f) for f in hit["findings"])
         result.skips.extend(hit["skips"])
+        result.metrics.extend(hit.get("metrics", []))
         result.cached += 1
         return
     ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset)
@@ -85,8 +87,10 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         result.rule_seconds[rule.code] += time.perf_counter() - started
     result.findings.extend(findings)
     result.skips.extend(skips)
+    result.metrics.extend(ctx.metrics)
     if key and not crashed:  # a crash is retried on the next run, never cached
-        result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings], "skips": skips}))
+        result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings], "skips": skips,
+                                       "metrics": ctx.metrics}))
 
 
 def _skip_record(rule: Rule, unit: Unit, reason: str) -> dict[str, Any]:

@@ -1,13 +1,17 @@
-"""The backup folder of `apply` and `revert`: original bytes, and a manifest of what each patched file holds.
+"""The backup folder of `apply` and `revert`: the bytes a file had before apply changed it, and a manifest of
+every state apply wrote.
 
-    <backup>/manifest.json         {"version": 1, "files": {"<path>": {"original_sha256", "backups", "states"}}}
-    <backup>/files/<path>           the original bytes of each file patched in place
+    <backup>/manifest.json            {"version": 1, "files": {"<path>": {"original_sha256", "backups", "states"}}}
+    <backup>/files/<sha256>/<path>    a copy of the file as it was when it had that hash
 
-`backups` lists where a file's original bytes can be read: a copy under `files/` (in place), or the untouched
-source file (when apply wrote a copy with --out). `states` maps every patched hash apply has written for the file
-to the fix ids it holds, so a later apply knows what is already in a file, and revert knows a file is one of
-ours. The manifest is written before any file is replaced, so after a kill every file on disk is either its
-original or a state the manifest knows. One apply or revert at a time holds the folder's lock.
+Per file: `original_sha256` is what revert restores; `backups` maps a hash to where bytes with that hash can be read
+(a copy under `files/`, or, after `apply --out`, the untouched source file); `states` maps every hash apply has
+written to the hash it started from and the fix ids it added. So a later apply knows which fixes a file holds and
+from which bytes to render it again, and revert knows the file is one of ours. A file patched, audited again and
+patched again chains: original -> state -> state, and revert still restores the original.
+
+The manifest is written before any file is replaced, so after a kill every file on disk is either as it was or a
+state the manifest knows. One apply or revert at a time holds the folder's lock.
 """
 
 from __future__ import annotations
@@ -34,11 +38,17 @@ class BackupError(Exception):
     """A backup folder that cannot be used (unreadable manifest, held by another process)."""
 
 
+@dataclass(frozen=True)
+class State:
+    base: str  # the hash of the bytes this state was rendered from
+    fixes: tuple[str, ...]  # the fix ids rendered into it
+
+
 @dataclass
 class Entry:
     original_sha256: str
-    backups: list[str] = field(default_factory=list)
-    states: dict[str, list[str]] = field(default_factory=dict)
+    backups: dict[str, list[str]] = field(default_factory=dict)
+    states: dict[str, State] = field(default_factory=dict)
 
 
 class Manifest:
@@ -55,41 +65,46 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != VERSION:
                 raise ValueError(f"unsupported version {data.get('version')!r}")
-            entries = {check_relative(name): Entry(e["original_sha256"], list(e["backups"]), dict(e["states"]))
-                       for name, e in data["files"].items()}
+            entries = {check_relative(name): Entry(
+                e["original_sha256"], {sha: list(paths) for sha, paths in e["backups"].items()},
+                {sha: State(s["base"], tuple(s["fixes"])) for sha, s in e["states"].items()})
+                for name, e in data["files"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackupError(f"{path}: unreadable manifest: {error}") from None
         return cls(folder, entries)
 
     def save(self) -> None:
-        files = {name: {"original_sha256": e.original_sha256, "backups": e.backups, "states": e.states}
+        files = {name: {"original_sha256": e.original_sha256, "backups": e.backups,
+                        "states": {sha: {"base": s.base, "fixes": list(s.fixes)} for sha, s in e.states.items()}}
                  for name, e in sorted(self.entries.items())}
         write_json(self.folder / MANIFEST, {"version": VERSION, "files": files})
 
-    def copy_path(self, name: str) -> Path:
-        """Where an in-place apply keeps the original bytes of `name`."""
-        return self.folder / "files" / check_relative(name)
+    def copy_path(self, name: str, sha256: str) -> Path:
+        """Where an in-place apply keeps a copy of `name` as it was with hash `sha256`."""
+        return self.folder / "files" / sha256 / check_relative(name)
 
     def _located(self, backup: str) -> Path:
         return Path(backup) if os.path.isabs(backup) else self.folder / check_relative(backup)
 
-    def original_copy(self, name: str, sha256: str) -> Path | None:
-        """A recorded backup of `name` whose bytes hash to `sha256` (its original), or None."""
+    def backup_of(self, name: str, sha256: str) -> Path | None:
+        """A recorded copy of `name` whose bytes (checked) hash to `sha256`, or None."""
         entry = self.entries.get(name)
-        for backup in entry.backups if entry else []:
+        for backup in entry.backups.get(sha256, []) if entry else []:
             path = self._located(backup)
             if path.is_file() and not path.is_symlink() and sha256_file(path) == sha256:
                 return path
         return None
 
-    def record(self, name: str, original: str, backup: Path, patched: str, fixes: list[str]) -> None:
+    def record(self, name: str, base: str, backup: Path, patched: str, fixes: list[str]) -> None:
+        """A new state of `name`, rendered from the bytes hashing to `base` (a copy of which is at `backup`).
+        A base the manifest does not know (a first apply, or a file replaced since) starts a new history."""
         entry = self.entries.get(name)
-        if entry is None or entry.original_sha256 != original:
-            entry = self.entries[name] = Entry(original)
-        relative = backup.relative_to(self.folder).as_posix() if backup.is_relative_to(self.folder) else str(backup)
-        if relative not in entry.backups:
-            entry.backups.append(relative)
-        entry.states[patched] = sorted(fixes)
+        if entry is None or (base != entry.original_sha256 and base not in entry.states):
+            entry = self.entries[name] = Entry(base)
+        located = backup.relative_to(self.folder).as_posix() if backup.is_relative_to(self.folder) else str(backup)
+        if located not in entry.backups.setdefault(base, []):
+            entry.backups[base].append(located)
+        entry.states[patched] = State(base, tuple(sorted(fixes)))
 
 
 @contextmanager

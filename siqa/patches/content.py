@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Sequence
+from typing import Any, Sequence
 
 from siqa.dataset.errors import ReadError
 from siqa.patches import documents, rows, tars
-from siqa.patches.files import sha256_bytes
+from siqa.patches.files import Sink, sha256_bytes
 from siqa.patches.ops import PatchError
 from siqa.patches.targets import Target
 
@@ -55,10 +55,10 @@ def read_parts(path: Path, targets: Sequence[Target]) -> dict[str, Part | PatchE
         return {t.text: error for t in targets}
     if targets[0].member is not None:
         try:
-            found = tars.members(path, {t.member for t in targets if t.member})
+            found = tars.members(path, {str(t.member) for t in targets})
         except PatchError as error:
             return {t.text: error for t in targets}
-        return {t.text: Part(t, tars.read_member(path, found[t.member])) if t.member in found
+        return {t.text: Part(t, tars.read_member(path, found[str(t.member)])) if t.member in found
                 else PatchError(f"{t.text}: no such member") for t in targets}
     if targets[0].row_key is not None:
         return _row_parts(path, targets)
@@ -73,24 +73,24 @@ def _row_parts(path: Path, targets: Sequence[Target]) -> dict[str, Part | PatchE
     out: dict[str, Part | PatchError] = {}
     for target in targets:
         try:
-            index = rows.find_row(table, target.key_column, target.row_key)
+            index = rows.find_row(table, *target.row)
             out[target.text] = Part(target, table[index].text.encode("utf-8"), rows.row_document(table, index))
         except PatchError as error:
             out[target.text] = PatchError(f"{target.text}: {error}")
     return out
 
 
-def render(path: Path, targets: Sequence[Target], new: dict[str, bytes], sink: BinaryIO) -> None:
+def render(path: Path, targets: Sequence[Target], new: dict[str, bytes], sink: Sink) -> None:
     """Write the file at `path` to `sink` with the targets in `new` (by target text) replaced."""
     if targets[0].member is not None:
-        tars.rewrite(path, {t.member: new[t.text] for t in targets if t.text in new}, sink)
+        tars.rewrite(path, {str(t.member): new[t.text] for t in targets if t.text in new}, sink)
         return
     if targets[0].row_key is not None:
         table = rows.records(path.read_bytes().decode("utf-8"))
         texts = [r.text for r in table]
         for target in targets:
             if target.text in new:
-                texts[rows.find_row(table, target.key_column, target.row_key)] = new[target.text].decode("utf-8")
+                texts[rows.find_row(table, *target.row)] = new[target.text].decode("utf-8")
         sink.write("".join(t + r.terminator for t, r in zip(texts, table)).encode("utf-8"))
         return
     (target,) = targets

@@ -20,7 +20,7 @@ _SEPARATORS = ((", ", ": "), (",", ":"), (",", ": "))
 
 def _styles(text: str) -> list[dict[str, Any]]:
     """Candidate `json.dumps` keyword sets for a text, the most likely first."""
-    lines = text.strip().splitlines()
+    lines = text.strip().split("\n")  # not splitlines(): JSON strings may hold U+0085 or U+2028
     indent: int | str | None = None
     if len(lines) > 1:
         second = lines[1]
@@ -58,7 +58,7 @@ def dump_jsonl(document: Any, original: bytes) -> bytes:
     if not isinstance(document, list):
         raise PatchError(f"a JSONL document must stay a list of lines, not become {type(document).__name__}")
     text = original.decode("utf-8")
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line.rstrip("\r") for line in text.split("\n") if line.strip()), "")
     style = {**_style_of(first, json.loads(first)), "indent": None} if first else {}
     terminator = "\r\n" if "\r\n" in text else "\n"
     body = terminator.join(json.dumps(item, **style) for item in document)

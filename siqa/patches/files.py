@@ -11,11 +11,17 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable, Protocol
 
 from siqa.reports.outputs import atomic_writer
 
 _CHUNK = 1 << 20
+
+
+class Sink(Protocol):
+    """Where rendered bytes go: a file being written, or only a hash."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class ContentChanged(Exception):
@@ -37,7 +43,7 @@ def sha256_file(path: Path) -> str:
 class HashingWriter:
     """A write-only stream that hashes what passes through it, and forwards it to `sink` if there is one."""
 
-    def __init__(self, sink: BinaryIO | None = None) -> None:
+    def __init__(self, sink: Sink | None = None) -> None:
         self._digest = hashlib.sha256()
         self._sink = sink
 
@@ -51,9 +57,9 @@ class HashingWriter:
         return self._digest.hexdigest()
 
 
-def copy_file(source: Path) -> Callable[[BinaryIO], None]:
+def copy_file(source: Path) -> Callable[[Sink], None]:
     """A producer for `write_atomically` that streams `source`."""
-    def produce(sink: BinaryIO) -> None:
+    def produce(sink: Sink) -> None:
         with open(source, "rb") as handle:
             while chunk := handle.read(_CHUNK):
                 sink.write(chunk)
@@ -70,13 +76,13 @@ def remove_stale_temps(path: Path) -> None:
             os.unlink(entry.path)
 
 
-def write_atomically(path: Path, produce: Callable[[BinaryIO], None], expected_sha256: str) -> None:
+def write_atomically(path: Path, produce: Callable[[Sink], None], expected_sha256: str) -> None:
     """Replace `path` with what `produce` writes, only if it hashes to `expected_sha256` (else ContentChanged)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     with atomic_writer(path, "wb") as handle:
         writer = HashingWriter(handle)
-        produce(writer)  # type: ignore[arg-type]
+        produce(writer)
         if writer.hexdigest() != expected_sha256:
             raise ContentChanged(f"{path}: new content hashes to {writer.hexdigest()}, expected {expected_sha256}")
     folder = os.open(path.parent, os.O_RDONLY)

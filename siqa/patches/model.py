@@ -18,6 +18,7 @@ import enum
 import hashlib
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,6 +26,7 @@ from typing import Any, Iterable
 from siqa.dataset.decode import parse_json
 from siqa.dataset.errors import ReadError
 from siqa.findings import Applicability
+from siqa.patches.targets import Target, TargetError, parse_target
 from siqa.reports.outputs import atomic_writer
 
 PATCHES_JSONL = "patches.jsonl"
@@ -137,3 +139,26 @@ def write_records(path: Path, records: Iterable[PatchRecord]) -> None:
     with atomic_writer(path) as handle:
         for record in records:
             handle.write(record.to_json() + "\n")
+
+
+Entries = list[tuple[Target, PatchRecord]]
+
+
+def records_by_file(records: Iterable[PatchRecord]) -> tuple[dict[str, Entries], list[tuple[PatchRecord, str]]]:
+    """Records by the file that holds their target, and the records whose target is refused (with why)."""
+    files: dict[str, Entries] = defaultdict(list)
+    refused: list[tuple[PatchRecord, str]] = []
+    seen: set[str] = set()
+    for record in records:
+        try:
+            target = parse_target(record.target, record.key_column)
+        except TargetError as error:
+            refused.append((record, str(error)))
+            continue
+        if record.target in seen or record.sha256 is None:
+            refused.append((record, "target in two records" if record.target in seen
+                            else "the target could not be read when the patch was made"))
+            continue
+        seen.add(record.target)
+        files[target.file].append((target, record))
+    return dict(files), refused

@@ -25,7 +25,7 @@ class PatchError(ValueError):
     """An operation that is malformed or does not apply to the document."""
 
 
-def parse_pointer(pointer: str) -> tuple[str, ...]:
+def parse_pointer(pointer: object) -> tuple[str, ...]:
     """`/a~1b/0` -> ("a/b", "0"); "" is the whole document."""
     if not isinstance(pointer, str):
         raise PatchError(f"a JSON pointer must be a string, not {type(pointer).__name__}")

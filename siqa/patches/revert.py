@@ -12,11 +12,10 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from siqa.patches.apply import group_records
 from siqa.patches.backup import Manifest, locked_manifest
-from siqa.patches.content import read_parts
+from siqa.patches.content import Part, read_parts
 from siqa.patches.files import copy_file, remove_stale_temps, sha256_file, write_atomically
-from siqa.patches.model import read_patches
+from siqa.patches.model import read_patches, records_by_file
 from siqa.patches.targets import Target, TargetError, resolve_inside
 
 
@@ -45,8 +44,7 @@ class RevertReport:
 def _never_patched(path: Path, entries: list[tuple[Target, str]]) -> bool:
     """Whether every target in the file still hashes as the patch file says (apply never changed it)."""
     parts = read_parts(path, [t for t, _ in entries])
-    return all(not isinstance(parts[t.text], Exception) and parts[t.text].sha256 == sha  # type: ignore[union-attr]
-               for t, sha in entries)
+    return all(isinstance(part := parts[t.text], Part) and part.sha256 == sha for t, sha in entries)
 
 
 def _revert_file(file: str, entries: list[tuple[Target, str]], root: Path, manifest: Manifest) -> FileRevert:
@@ -66,10 +64,11 @@ def _revert_file(file: str, entries: list[tuple[Target, str]], root: Path, manif
     if current == entry.original_sha256:
         return FileRevert(file, RevertStatus.ORIGINAL)
     if current not in entry.states:
-        return FileRevert(file, RevertStatus.REFUSED,
-                          f"{file}: hash {current[:12]} is neither a patched state ({', '.join(s[:12] for s in entry.states)}) "
-                          f"nor the original ({entry.original_sha256[:12]}); it changed after apply, not reverting")
-    backup = manifest.original_copy(file, entry.original_sha256)
+        patched = ", ".join(s[:12] for s in entry.states)
+        return FileRevert(file, RevertStatus.REFUSED, f"{file}: hash {current[:12]} is neither a patched state "
+                          f"({patched}) nor the original ({entry.original_sha256[:12]}); it changed after apply, "
+                          "not reverting")
+    backup = manifest.backup_of(file, entry.original_sha256)
     if backup is None:
         return FileRevert(file, RevertStatus.REFUSED, f"{file}: no intact backup of the original in {manifest.folder}")
     write_atomically(path, copy_file(backup), entry.original_sha256)
@@ -82,7 +81,7 @@ def _revert_file(file: str, entries: list[tuple[Target, str]], root: Path, manif
 
 def revert_patches(patches: Path, root: Path, backup_dir: Path) -> RevertReport:
     """Restore every file that the patches file's targets live in (OSError and BackupError propagate)."""
-    files, _ = group_records(read_patches(patches))
+    files, _ = records_by_file(read_patches(patches))
     report = RevertReport()
     with locked_manifest(backup_dir) as manifest:
         for file, entries in sorted(files.items()):

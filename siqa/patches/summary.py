@@ -12,13 +12,13 @@ from typing import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from siqa.patches.apply import ApplyReport, Status
+from siqa.patches.report import ApplyReport, Status
 from siqa.patches.revert import RevertReport, RevertStatus
 from siqa.reports.terminal import safe
 
-_STYLE = {Status.APPLIED: "green", Status.ALREADY: "cyan", Status.REFUSED: "red", Status.CONFLICT: "yellow",
-          Status.SKIPPED: "dim", RevertStatus.RESTORED: "green", RevertStatus.ORIGINAL: "cyan",
-          RevertStatus.REFUSED: "red"}
+_STYLE: dict[Enum, str] = {
+    Status.APPLIED: "green", Status.ALREADY: "cyan", Status.REFUSED: "red", Status.CONFLICT: "yellow",
+    Status.SKIPPED: "dim", RevertStatus.RESTORED: "green", RevertStatus.ORIGINAL: "cyan", RevertStatus.REFUSED: "red"}
 
 
 def _counts(console: Console, title: str, statuses: Iterable[Enum], seen: list[Enum],

@@ -34,6 +34,13 @@ class Target:
     key_column: str | None = None  # a row target's key column, as the table's header spells it
 
     @property
+    def row(self) -> tuple[str, str]:
+        """(key column, key) of a row target."""
+        if self.row_key is None or self.key_column is None:
+            raise TargetError(f"{self.text!r} is not a table row")
+        return self.key_column, self.row_key
+
+    @property
     def document(self) -> str:
         """How the target's bytes are read: "json", "jsonl" or "row"."""
         if self.row_key is not None:

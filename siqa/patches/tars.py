@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from siqa.patches.files import Sink
 from siqa.patches.ops import PatchError
 
 BLOCK = tarfile.BLOCKSIZE
@@ -68,7 +69,7 @@ def _header(block: bytes, size: int) -> bytes:
     return bytes(header)
 
 
-def _copy(source: BinaryIO, sink: BinaryIO, count: int | None) -> None:
+def _copy(source: BinaryIO, sink: Sink, count: int | None) -> None:
     while count is None or count > 0:
         chunk = source.read(_CHUNK if count is None else min(_CHUNK, count))
         if not chunk:
@@ -80,7 +81,7 @@ def _copy(source: BinaryIO, sink: BinaryIO, count: int | None) -> None:
             count -= len(chunk)
 
 
-def rewrite(path: Path, replacements: dict[str, bytes], sink: BinaryIO) -> None:
+def rewrite(path: Path, replacements: dict[str, bytes], sink: Sink) -> None:
     """Stream `path` to `sink` with the named members' data replaced."""
     found = members(path, set(replacements))
     missing = set(replacements) - set(found)

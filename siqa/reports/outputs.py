@@ -21,6 +21,9 @@ FINDINGS_JSONL = "findings.jsonl"
 FINDINGS_PARQUET = "findings.parquet"
 SKIPS_JSONL = "skips.jsonl"
 SUMMARY_JSON = "summary.json"
+METRICS_JSONL = "metrics.jsonl"
+METRICS_PARQUET = "metrics.parquet"
+SITE_METRICS = "site_metrics"  # .parquet and .csv
 
 PARQUET_SCHEMA = pa.schema([
     ("code", pa.string()), ("family", pa.string()), ("severity", pa.string()), ("confidence", pa.float64()),
@@ -78,3 +81,23 @@ def write_json(path: Path, data: Any) -> None:
     with atomic_writer(path) as handle:
         json.dump(data, handle, indent=2, sort_keys=True, default=str)
         handle.write("\n")
+
+
+def write_metric_tables(out_dir: Path) -> None:
+    """Per-unit measurements as Parquet, and their distribution per site, batch and metric (CSV and Parquet)."""
+    import pandas as pd
+
+    columns = ["code", "metric", "value", "site", "batch", "scope", "unit"]
+    source = out_dir / METRICS_JSONL
+    frame = pd.read_json(source, lines=True, dtype={"unit": str, "site": str}) if source.stat().st_size else None
+    frame = frame.reindex(columns=columns) if frame is not None else pd.DataFrame(columns=columns)
+    frame["value"] = frame["value"].astype(float)
+    with atomic_writer(out_dir / METRICS_PARQUET, "wb") as handle:
+        frame.to_parquet(handle, index=False)
+    grouped = frame.groupby(["site", "batch", "code", "metric"])["value"]
+    table = grouped.agg(count="count", mean="mean", p10=lambda v: v.quantile(0.1), median="median",
+                        p90=lambda v: v.quantile(0.9)).reset_index()
+    with atomic_writer(out_dir / f"{SITE_METRICS}.parquet", "wb") as handle:
+        table.to_parquet(handle, index=False)
+    with atomic_writer(out_dir / f"{SITE_METRICS}.csv") as handle:
+        table.to_csv(handle, index=False)

@@ -9,6 +9,7 @@ speech does not). Computed once per file, shared by timing, transcript and bleed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 import webrtcvad
@@ -16,6 +17,7 @@ from scipy.ndimage import binary_closing
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
+from siqa.dataset.meta import Segment
 from siqa.dataset.units import ParticipantFile
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.energy import frame_dbfs
@@ -90,3 +92,20 @@ def file_activity(pf: ParticipantFile, partner: ParticipantFile | None, ctx: Rul
         return speech_activity(own, other, ActivitySettings(**ctx.signal_settings("activity", pf.site)))
 
     return ctx.signals.get("activity", str(pf.file_id), compute)
+
+
+def annotated_curve(segments: Iterable[Segment], frames: int, shift: float = 0.0) -> np.ndarray:
+    """Boolean activity per 10 ms frame from annotated segments, optionally moved by `shift` seconds."""
+    curve = np.zeros(frames, dtype=bool)
+    for seg in segments:
+        start = max(0, int(round((min(seg.start, seg.end) + shift) / FRAME_SECONDS)))
+        end = min(frames, int(round((max(seg.start, seg.end) + shift) / FRAME_SECONDS)))
+        if end > start:
+            curve[start:end] = True
+    return curve
+
+
+def spans(mask: np.ndarray, min_frames: int) -> list[tuple[float, float]]:
+    """Runs of True at least `min_frames` long, in seconds."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(s * FRAME_SECONDS, e * FRAME_SECONDS) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_frames]

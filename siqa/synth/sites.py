@@ -17,6 +17,6 @@ class SiteProfile:
 
 SITES: tuple[SiteProfile, ...] = (
     SiteProfile("V00", bleed_db=-38.0, bleed_lag_ms=1.5, noise_dbfs=-68.0, speech_dbfs=-20.0, invalid_frame_ratio=0.01),
-    SiteProfile("V01", bleed_db=-30.0, bleed_lag_ms=2.5, noise_dbfs=-62.0, speech_dbfs=-22.0, invalid_frame_ratio=0.03),
+    SiteProfile("V01", bleed_db=-33.0, bleed_lag_ms=2.5, noise_dbfs=-62.0, speech_dbfs=-22.0, invalid_frame_ratio=0.03),
     SiteProfile("V02", bleed_db=-24.0, bleed_lag_ms=3.5, noise_dbfs=-56.0, speech_dbfs=-18.0, invalid_frame_ratio=0.06),
 )

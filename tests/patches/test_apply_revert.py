@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
 import json
 import os
 import shutil
@@ -70,8 +70,10 @@ def test_apply_in_place_then_revert_restores_the_exact_bytes(cli, dataset, patch
     manifest = json.loads((patches.parent / "backup" / MANIFEST).read_text())["files"]
     assert sorted(manifest) == CHANGED
     for name, entry in manifest.items():
-        assert entry["original_sha256"] != list(entry["states"])[0]
-        assert (patches.parent / "backup" / entry["backups"][0]).read_bytes() == before[name]
+        original = entry["original_sha256"]
+        ((patched, state),) = entry["states"].items()
+        assert state["base"] == original != patched == hashlib.sha256((dataset / name).read_bytes()).hexdigest()
+        assert (patches.parent / "backup" / entry["backups"][original][0]).read_bytes() == before[name]
     result = cli("revert", patches, "--root", dataset)
     assert result.exit_code == 0, result.stderr
     assert snapshot(dataset) == before
@@ -93,24 +95,42 @@ def test_a_second_apply_is_a_no_op(cli, dataset, patches, mode):
 
 
 def test_only_and_select_choose_fixes_and_in_place_runs_add_up(cli, dataset, patches, tmp_path):
+    pristine = tmp_path / "pristine"
+    shutil.copytree(dataset, pristine)
     assert cli("apply", patches, "--root", dataset, "--in-place", "--only", "safe").exit_code == 0
     assert json.loads((dataset / EXTRACTED).read_text())["metadata:vad"] != SORTED  # the unsafe fix waits
     assert json.loads((dataset / EXTRACTED).read_text())["id"] == FID
     assert json.loads((dataset / ANNOTATION).read_text())[0]["end_time"] == 2.0
     result = cli("apply", patches, "--root", dataset, "--in-place", "--only", "unsafe")
     assert result.exit_code == 0, result.stderr
-    _check_patched(dataset)  # the same files as one run with every fix
+    _check_patched(dataset)
     all_at_once = tmp_path / "all"
-    assert cli("apply", patches, "--root", dataset, "--out", all_at_once).exit_code == 1  # root is patched now
-    pristine = tmp_path / "pristine"
-    shutil.copytree(patches.parent / "backup" / "files", pristine)
-    shutil.copytree(dataset, pristine, dirs_exist_ok=True, ignore=lambda d, names: [
-        n for n in names if (pristine / os.path.relpath(d, dataset) / n).is_file()])
-    assert cli("apply", patches, "--root", pristine, "--out", all_at_once, "--backup-dir", tmp_path / "b2").exit_code == 0
-    for name in CHANGED:
+    assert cli("apply", patches, "--root", pristine, "--out", all_at_once).exit_code == 0
+    for name in CHANGED:  # the same bytes as one run with every fix
         assert (all_at_once / name).read_bytes() == (dataset / name).read_bytes(), name
+    assert cli("apply", patches, "--root", dataset, "--out", tmp_path / "again").exit_code == 1  # root is patched
     assert cli("revert", patches, "--root", dataset).exit_code == 0
     assert snapshot(dataset) == snapshot(pristine)
+
+
+def test_a_file_patched_then_audited_again_takes_the_new_patches_and_reverts_to_the_first_original(
+        cli, dataset, tmp_path):
+    before = snapshot(dataset)
+    write_patches(standard_findings()[:1], dataset, tmp_path / "first")
+    assert cli("apply", tmp_path / "first" / "patches.jsonl", "--root", dataset, "--in-place",
+               "--backup-dir", tmp_path / "backup").exit_code == 0
+    write_patches(standard_findings()[1:2], dataset, tmp_path / "second")  # hashes of the patched file
+    second = ["apply", tmp_path / "second" / "patches.jsonl", "--root", dataset, "--in-place",
+              "--backup-dir", tmp_path / "backup"]
+    assert cli(*second).exit_code == 0
+    extracted = json.loads((dataset / EXTRACTED).read_text())
+    assert extracted["id"] == FID and extracted["metadata:vad"] == SORTED
+    again = cli(*second)
+    assert again.exit_code == 0 and "wrote" not in again.stderr
+    result = cli("revert", tmp_path / "second" / "patches.jsonl", "--root", dataset,
+                 "--backup-dir", tmp_path / "backup")
+    assert result.exit_code == 0, result.stderr
+    assert snapshot(dataset) == before
 
 
 def test_select_takes_codes_and_prefixes(cli, dataset, patches):

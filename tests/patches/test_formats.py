@@ -8,7 +8,7 @@ import json
 import tarfile
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from siqa.patches import rows, tars
@@ -19,6 +19,7 @@ from tests.patches.strategies import STYLES, documents
 
 @settings(max_examples=150, deadline=None)
 @given(documents, st.sampled_from(STYLES), st.sampled_from(["", "\n"]))
+@example({"0": ["\x85\u2028"]}, {"ensure_ascii": False, "separators": (",", ":")}, "")  # line breaks to str.splitlines
 def test_an_unchanged_json_document_is_written_back_byte_identical(document, style, ending):
     original = (json.dumps(document, **style) + ending).encode()
     assert dump_json(load_json(original, "x.json"), original) == original

@@ -8,26 +8,13 @@ cached) by every timing rule, so each file is aligned once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 from scipy.signal import correlate, correlation_lags
 
 from siqa.context import RuleContext, Skip
-from siqa.dataset.meta import Segment
 from siqa.dataset.units import Interaction, ParticipantFile
-from siqa.signals.activity import FRAME_SECONDS, Activity, file_activity
-
-
-def annotated_curve(segments: Iterable[Segment], frames: int, shift: float = 0.0) -> np.ndarray:
-    """Boolean activity per 10 ms frame from annotated segments, optionally moved by `shift` seconds."""
-    curve = np.zeros(frames, dtype=bool)
-    for seg in segments:
-        start = max(0, int(round((min(seg.start, seg.end) + shift) / FRAME_SECONDS)))
-        end = min(frames, int(round((max(seg.start, seg.end) + shift) / FRAME_SECONDS)))
-        if end > start:
-            curve[start:end] = True
-    return curve
+from siqa.signals.activity import FRAME_SECONDS, Activity, annotated_curve, file_activity
 
 
 @dataclass(frozen=True)
@@ -92,9 +79,3 @@ def file_timing(pf: ParticipantFile, interaction: Interaction, ctx: RuleContext)
         return FileTiming(activity, alignment, float(np.clip(min(margin, strength), 0.0, 1.0)))
 
     return ctx.signals.get("timing", str(pf.file_id), compute)
-
-
-def spans(mask: np.ndarray, min_frames: int) -> list[tuple[float, float]]:
-    """Runs of True at least `min_frames` long, in seconds."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return [(s * FRAME_SECONDS, e * FRAME_SECONDS) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_frames]

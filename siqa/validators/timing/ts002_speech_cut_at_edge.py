@@ -9,8 +9,7 @@ from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
-from siqa.signals.activity import FRAME_SECONDS, file_activity
-from siqa.validators.timing.alignment import spans
+from siqa.signals.activity import FRAME_SECONDS, file_activity, spans
 
 
 @rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))

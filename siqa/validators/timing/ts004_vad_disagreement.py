@@ -8,8 +8,8 @@ from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
-from siqa.signals.activity import FRAME_SECONDS
-from siqa.validators.timing.alignment import annotated_curve, file_timing, spans
+from siqa.signals.activity import FRAME_SECONDS, annotated_curve, spans
+from siqa.validators.timing.alignment import file_timing
 
 
 def f1(annotated: np.ndarray, acoustic: np.ndarray) -> float:

@@ -3,7 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siqa.dataset.meta import Segment
-from siqa.validators.timing.alignment import align, annotated_curve, spans
+from siqa.signals.activity import annotated_curve, spans
+from siqa.validators.timing.alignment import align
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,0 +1,187 @@
+"""Where each file stands before `apply` writes anything, decided from hashes alone.
+
+- The file (in place: as it is now; with --out: the source) has the patch's target hashes: the selected fixes
+  apply to it. This is also the case of a file patched before and audited again: its new state chains onto the old.
+- In place, its hash is a state apply wrote with fixes of this patches file: it holds those already. It is rendered
+  again from the backup copy of the bytes that state was made from, with the old and the new fixes, so apply twice,
+  or `--only safe` then `--only unsafe`, adds up; when nothing new is asked for it is left alone.
+- Otherwise each target whose hash differs is refused, naming both hashes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siqa.findings import Applicability
+from siqa.patches.backup import Manifest
+from siqa.patches.content import read_parts, render
+from siqa.patches.files import HashingWriter, Sink, remove_stale_temps, sha256_file
+from siqa.patches.model import Entries, FixStatus, PatchFix
+from siqa.patches.ops import PatchError, apply_patch
+from siqa.patches.report import ApplyReport, Status
+from siqa.patches.targets import TargetError, resolve_inside
+from siqa.registry import matches
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    root: Path
+    backup_dir: Path
+    out: Path | None = None  # None: in place
+    only: frozenset[Applicability] = frozenset({Applicability.SAFE, Applicability.UNSAFE})
+    select: tuple[str, ...] = ()  # codes or prefixes; empty: every code
+    dry_run: bool = False
+
+
+class FixFailed(Exception):
+    """Fixes that do not apply to a file after all (it changed, or the patches file was edited)."""
+
+    def __init__(self, fix_ids: list[str], reason: str) -> None:
+        super().__init__(reason)
+        self.fix_ids, self.reason = fix_ids, reason
+
+
+@dataclass
+class FilePlan:
+    file: str
+    entries: Entries
+    dest: Path
+    base: Path  # where the bytes to patch are read: the file itself, a backup copy, or (with --out) the source
+    base_hash: str
+    current: str | None  # hash of `dest` (None: not there yet)
+    prev: frozenset[str]  # fixes `dest` holds already
+    wanted: set[str] = field(default_factory=set)  # selected fixes this apply adds
+    held: set[str] = field(default_factory=set)  # selected fixes `dest` holds already
+
+    def patched(self) -> dict[str, tuple[Any, Any, bytes]]:
+        """(document before, after, new bytes) per target that has fixes; FixFailed names a fix that fails.
+        Read and computed again each time rather than kept, so memory does not grow with the number of files."""
+        out = {}
+        parts = read_parts(self.base, [t for t, _ in self.entries])
+        for target, record in self.entries:
+            old = [f for f in record.fixes if f.id in self.prev]
+            new = [f for f in record.fixes if f.id in self.wanted]
+            if not old and not new:
+                continue
+            part = parts[target.text]
+            if isinstance(part, PatchError) or part.sha256 != record.sha256:
+                raise FixFailed([f.id for f in new], f"{target.text}: changed while apply was running")
+            try:
+                before = part.load()
+                for fix in old:
+                    before = apply_patch(before, fix.operations)
+            except PatchError as error:
+                raise FixFailed([f.id for f in new + old], f"{target.text}: {error}") from None
+            after = before
+            for fix in new:
+                try:
+                    after = apply_patch(after, fix.operations)
+                except PatchError as error:
+                    raise FixFailed([fix.id], f"{target.text}: {error}") from None
+            try:
+                out[target.text] = (before, after, part.dump(after))
+            except PatchError as error:
+                raise FixFailed([f.id for f in new], f"{target.text}: {error}") from None
+        return out
+
+    def write_to(self, sink: Sink) -> None:
+        """The patched file's bytes."""
+        new = {text: data for text, (_, _, data) in self.patched().items()}
+        render(self.base, [t for t, _ in self.entries], new, sink)
+
+
+def selected(fix: PatchFix, options: ApplyOptions) -> bool:
+    return (fix.applicability in options.only and fix.applicability is not Applicability.DISPLAY_ONLY
+            and (not options.select or matches(fix.code, options.select)))
+
+
+def plan_file(file: str, entries: Entries, options: ApplyOptions, manifest: Manifest,
+              report: ApplyReport) -> FilePlan | None:
+    """Where `file` stands (see the module doc); refuses its fixes and returns None when it cannot be patched."""
+    chosen = [(t, f) for t, r in entries for f in r.fixes if selected(f, options)]
+
+    def refuse(reason: str) -> FilePlan | None:
+        for target, fix in chosen:
+            report.note(fix, target.text, Status.REFUSED, reason)
+        return None
+
+    try:
+        source = resolve_inside(options.root, file)
+        dest = source if options.out is None else resolve_inside(options.out, file)
+    except TargetError as error:
+        return refuse(str(error))
+    if not source.is_file():
+        return refuse(f"{file}: no such file under {options.root}")
+    if not options.dry_run:
+        remove_stale_temps(dest)
+    current = sha256_file(dest) if dest.is_file() else None
+    entry = manifest.entries.get(file)
+    state = entry.states.get(current) if entry is not None and current is not None else None
+    known = {f.id for _, r in entries for f in r.fixes}
+    prev: frozenset[str] = frozenset()
+    base, base_hash = source, None
+    if options.out is None and state is not None and set(state.fixes) <= known:
+        backup = manifest.backup_of(file, state.base)
+        if backup is None:
+            return refuse(f"{file}: patched before, but {manifest.folder} has no intact copy of what it was")
+        prev, base, base_hash = frozenset(state.fixes), backup, state.base
+    if base_hash is None:
+        base_hash = current if base == dest and current is not None else sha256_file(base)
+    plan = FilePlan(file, entries, dest, base, base_hash, current, prev)
+    loaded = read_parts(base, [t for t, _ in entries])
+    for target, record in entries:
+        part = loaded[target.text]
+        reason = str(part) if isinstance(part, PatchError) else (
+            "" if part.sha256 == record.sha256 else
+            f"{target.text}: hash {part.sha256[:12]} differs from the patch's {str(record.sha256)[:12]} "
+            "(changed since the audit, or patched with another backup folder)")
+        for fix in record.fixes:
+            if not selected(fix, options):
+                report.note(fix, target.text, Status.SKIPPED)
+            elif reason:
+                report.note(fix, target.text, Status.REFUSED, reason)
+            elif fix.status is FixStatus.CONFLICT:
+                report.note(fix, target.text, Status.CONFLICT, fix.reason)
+            elif fix.status is FixStatus.INVALID:
+                report.note(fix, target.text, Status.REFUSED, fix.reason)
+            else:
+                (plan.held if fix.id in prev else plan.wanted).add(fix.id)
+        if reason and any(f.id in prev for f in record.fixes):
+            return refuse(reason)
+    return plan
+
+
+def settle(plans: list[FilePlan], report: ApplyReport) -> list[tuple[FilePlan, str]]:
+    """The files that change, with their new hashes. A fix refused in one file is withdrawn from all, so a fix
+    that spans files (per-modality layout) is applied whole or not at all."""
+    refused = {o.fix_id for o in report.outcomes.values() if o.status is Status.REFUSED}
+    while True:
+        for plan in plans:
+            plan.wanted -= refused
+        try:
+            hashed = []
+            for plan in plans:
+                if plan.wanted:
+                    hasher = HashingWriter()
+                    plan.write_to(hasher)
+                    hashed.append((plan, hasher.hexdigest()))
+            return [(plan, new_hash) for plan, new_hash in hashed if new_hash != plan.current]
+        except FixFailed as failure:
+            refused.update(failure.fix_ids)
+            for plan in plans:
+                for target, record in plan.entries:
+                    for fix in record.fixes:
+                        if fix.id in failure.fix_ids:
+                            report.note(fix, target.text, Status.REFUSED, failure.reason)
+
+
+def note_file(plan: FilePlan, report: ApplyReport, status: Status) -> None:
+    """The file's selected fixes: the ones it held already are `already applied`, the new ones get `status`."""
+    for target, record in plan.entries:
+        for fix in record.fixes:
+            if fix.id in plan.held:
+                report.note(fix, target.text, Status.ALREADY)
+            elif fix.id in plan.wanted:
+                report.note(fix, target.text, status)

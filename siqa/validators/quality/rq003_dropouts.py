@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from siqa.context import RuleContext
+from siqa.dataset.units import ParticipantFile
+from siqa.findings import Finding, Scope, Severity
+from siqa.registry import rule
+
+
+@rule("RQ003", "dropouts", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",))
+def dropouts(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
+    """Runs of digital zeros inside a channel that otherwise carries sound (dropouts).
+
+    ## What it detects
+    Stretches of exactly zero samples at least `min_dropout_ms` long, in a channel that is not silent overall
+    (IN013 reports wholly silent channels). A microphone has a noise floor: true zeros are lost samples.
+
+    ## Why it matters
+    Dropouts cut words, create clicks at their edges, and bias speaking-time and loudness statistics.
+
+    ## Evidence
+    `dropouts` (up to 20 spans in seconds), `count`, `seconds` lost.
+
+    ## Thresholds
+    `min_dropout_ms`.
+    """
+    audio = pf.audio().mono
+    zero = audio == 0.0
+    if not zero.any() or zero.all():
+        return
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], zero.astype(np.int8), [0]))))
+    starts, ends = edges[::2], edges[1::2]
+    rate = pf.audio().sample_rate
+    long_enough = (ends - starts) >= ctx.settings.get("min_dropout_ms") * rate / 1000
+    spans = [(s / rate, e / rate) for s, e in zip(starts[long_enough], ends[long_enough])]
+    ctx.measure(pf, "dropout_seconds", sum(e - s for s, e in spans))
+    if spans:
+        lost = sum(e - s for s, e in spans)
+        yield ctx.report(pf, f"{pf.path('wav')}: {len(spans)} dropout(s), {lost:.2f} s of digital zeros",
+                         path=pf.path("wav"), span=(spans[0][0], spans[-1][1]),
+                         evidence={"count": len(spans), "seconds": round(lost, 3),
+                                   "dropouts": [[round(s, 3), round(e, 3)] for s, e in spans[:20]]})
