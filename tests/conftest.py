@@ -24,3 +24,15 @@ def clean_tar_batch(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
     root = tmp_path_factory.mktemp("clean")
     return generate(root, SynthConfig(layout="tar", sessions=2, interactions_per_session=3, duration=8.0, seed=3,
                                       defects="none"))
+
+
+def synth_and_audit(root: Path, profile: str, config: SynthConfig, select: list[str]):
+    """Synthesise a batch with a defect profile given as TOML text, audit it, return (batch, findings, outcome)."""
+    from siqa.audit import AuditOptions, run_audit
+    from siqa.reports.outputs import read_findings
+
+    profile_path = root / "profile.toml"
+    profile_path.write_text(profile)
+    batch = generate(root / "data", SynthConfig(**{**config.__dict__, "defects": str(profile_path)}))
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=root / "out", jobs=2, select=select))
+    return batch, list(read_findings(outcome.findings_path)), outcome

@@ -26,7 +26,7 @@ def test_same_seed_same_bytes_different_seed_different_bytes(tmp_path):
     config = SynthConfig(sessions=1, interactions_per_session=2, duration=8.0, seed=9, defects="heavy")
     a = generate(tmp_path / "a", config)
     b = generate(tmp_path / "b", config)
-    c = generate(tmp_path / "c", SynthConfig(**{**config.__dict__, "seed": 10}))
+    generate(tmp_path / "c", SynthConfig(**{**config.__dict__, "seed": 10}))
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert a.truth == b.truth
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")

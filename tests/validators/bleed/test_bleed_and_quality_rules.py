@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import METRICS_PARQUET, read_findings
-from siqa.synth import SynthConfig, generate
+from siqa.reports.outputs import METRICS_PARQUET
+from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
+from tests.conftest import synth_and_audit
 from siqa.synth.sites import SITES
 
 CODES = {f"BL00{i}" for i in range(1, 4)} | {f"RQ00{i}" for i in range(1, 8)}
@@ -16,14 +16,10 @@ CODES = {f"BL00{i}" for i in range(1, 4)} | {f"RQ00{i}" for i in range(1, 8)}
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory):
-    root = tmp_path_factory.mktemp("blrq")
-    profile = root / "profile.toml"
-    profile.write_text('affected = 0.75\nfamilies = ["BL", "RQ"]\n')
-    batch = generate(root / "data", SynthConfig(sessions=4, interactions_per_session=4, duration=12.0, seed=8,
-                                                defects=str(profile)))
-    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=root / "out", jobs=2,
-                                     select=["BL", "RQ"]))
-    return batch, list(read_findings(outcome.findings_path)), pd.read_parquet(outcome.out_dir / METRICS_PARQUET)
+    batch, findings, outcome = synth_and_audit(
+        tmp_path_factory.mktemp("blrq"), 'affected = 0.75\nfamilies = ["BL", "RQ"]\n',
+        SynthConfig(sessions=4, interactions_per_session=4, duration=12.0, seed=8), ["BL", "RQ"])
+    return batch, findings, pd.read_parquet(outcome.out_dir / METRICS_PARQUET)
 
 
 def test_every_bleed_and_quality_defect_is_found_by_its_rule(audited):

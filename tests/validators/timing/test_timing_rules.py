@@ -12,20 +12,17 @@ from siqa.audit import AuditOptions, run_audit
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
+from tests.conftest import synth_and_audit
 
 TS = {"TS001", "TS002", "TS003", "TS004", "TS005"}
 
 
 @pytest.fixture(scope="module")
 def timing_audit(tmp_path_factory):
-    root = tmp_path_factory.mktemp("timing")
-    profile = root / "profile.toml"
-    profile.write_text('affected = 0.75\nfamilies = ["TS"]\n[weights]\ntiming_offset = 2\n')
-    batch = generate(root / "data", SynthConfig(sessions=4, interactions_per_session=4, duration=14.0, seed=21,
-                                                defects=str(profile)))
-    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=root / "out", jobs=2,
-                                     select=["TS"]))
-    return batch, list(read_findings(outcome.findings_path))
+    batch, findings, _ = synth_and_audit(
+        tmp_path_factory.mktemp("timing"), 'affected = 0.75\nfamilies = ["TS"]\n[weights]\ntiming_offset = 2\n',
+        SynthConfig(sessions=4, interactions_per_session=4, duration=14.0, seed=21), ["TS"])
+    return batch, findings
 
 
 def test_timing_defects_are_found_by_their_rules_and_nothing_fires_on_clean_units(timing_audit):
