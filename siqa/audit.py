@@ -18,6 +18,7 @@ from siqa.engine.internal import plugin_failed
 from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
 from siqa.engine.task import TaskResult, check
+from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
 from siqa.registry import load_plugins
 from siqa.reports import outputs
@@ -132,5 +133,7 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
         cache.close()
     outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)
     outputs.write_metric_tables(out_dir)
+    if indexes:
+        write_patches(outputs.read_findings(jsonl), indexes[0].root, out_dir, table_columns)
     outputs.write_json(out_dir / outputs.SUMMARY_JSON, summary.to_dict())
     return summary

@@ -21,11 +21,11 @@ def apply(
     patches: Path = typer.Argument(..., help="A patches.jsonl (written by `siqa audit` beside its findings)."),
     root: Path = typer.Option(..., help="Dataset root the patches' targets are relative to."),
     out: Optional[Path] = typer.Option(None, help="Write corrected copies of the patched files here, at the same "
-                                                  "relative paths [default: <patches dir>/patched]."),
+                                                  "relative paths (default: <patches dir>/patched)."),
     in_place: bool = typer.Option(False, "--in-place", help="Change the files under the root, keeping backups."),
-    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest [default: <patches dir>/backup]."),
-    only: list[Only] = typer.Option([], help="Only fixes of this applicability (repeatable) [default: safe and "
-                                             "unsafe; display-only fixes are never applied]."),
+    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest (default: <patches dir>/backup)."),
+    only: list[Only] = typer.Option([], help="Only fixes of this applicability (repeatable; default: safe and "
+                                             "unsafe; display-only fixes are never applied)."),
     select: list[str] = typer.Option([], help="Only these codes or prefixes (comma-separated, repeatable)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print a diff per target on stdout; write nothing."),
 ) -> None:
@@ -41,11 +41,11 @@ def apply(
     from siqa.reports.terminal import safe
 
     err = Console(stderr=True)
+    if in_place and out is not None:
+        raise typer.BadParameter("--out and --in-place exclude each other")
+    if not root.is_dir():
+        raise typer.BadParameter(f"dataset root {root} is not a folder", param_hint="--root")
     try:
-        if in_place and out is not None:
-            raise BackupError("--out and --in-place exclude each other")
-        if not root.is_dir():
-            raise BackupError(f"dataset root {root} is not a folder")
         if out is None and not in_place:
             out = default_folder(patches, "patched", root, "--out")
         if out is not None and is_inside(root, out):

@@ -26,16 +26,16 @@ def _codes(values: list[str]) -> list[str]:
 def audit(
     batch: Optional[str] = typer.Option(None, help="Batch to audit, <split>/<batch> (e.g. dev/0000). "
                                                    "Omitted: audit the synthetic demo batch."),
-    root: Optional[Path] = typer.Option(None, help="Dataset root [default: $SIQA_ROOT, else "
-                                                   "~/datasets/seamless_interaction]."),
+    root: Optional[Path] = typer.Option(None, help="Dataset root (default: $SIQA_ROOT, else "
+                                                   "~/datasets/seamless_interaction)."),
     label: Optional[str] = typer.Option(None, help="Only this label (improvised or naturalistic)."),
     rules: str = typer.Option("default", help="Rule set: a name in rules/ or a .toml path."),
     select: list[str] = typer.Option([], help="Only these codes or prefixes (comma-separated, repeatable)."),
     ignore: list[str] = typer.Option([], help="Skip these codes or prefixes."),
-    out: Optional[Path] = typer.Option(None, help="Output folder [default: reports/<split>-<batch>]."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default: reports/<split>-<batch>)."),
     output_format: OutputFormat = typer.Option(OutputFormat.summary, "--format",
                                                help="What goes to stdout: summary only, or every finding."),
-    jobs: int = typer.Option(0, help="Worker processes [default: all cores]."),
+    jobs: int = typer.Option(0, help="Worker processes (default: all cores)."),
     fail_on: str = typer.Option("error", help="Exit 1 when a finding has at least this severity "
                                               "(error, warning, info) or never."),
     cache: bool = typer.Option(True, help="Reuse results of unchanged rules on unchanged files (and resume a "

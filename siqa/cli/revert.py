@@ -13,7 +13,7 @@ from siqa.cli.apply import EXIT_OK, EXIT_REFUSED, EXIT_TOOL_ERROR
 def revert(
     patches: Path = typer.Argument(..., help="The patches.jsonl that was applied."),
     root: Path = typer.Option(..., help="The root (or --out folder) apply changed, or a copy of it."),
-    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest [default: <patches dir>/backup]."),
+    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest (default: <patches dir>/backup)."),
 ) -> None:
     """Restore originals from the backups, hash-checked; refuses (exit 1) a file changed since apply."""
     from rich.console import Console
@@ -25,9 +25,9 @@ def revert(
     from siqa.reports.terminal import safe
 
     err = Console(stderr=True)
+    if not root.is_dir():
+        raise typer.BadParameter(f"{root} is not a folder", param_hint="--root")
     try:
-        if not root.is_dir():
-            raise BackupError(f"{root} is not a folder")
         report = revert_patches(patches, root, backup_dir or default_folder(patches, "backup", root, "--backup-dir"))
     except (PatchFileError, BackupError, OSError) as error:
         err.print(f"[red]siqa revert: {safe(str(error))}[/]", highlight=False, soft_wrap=True)

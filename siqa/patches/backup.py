@@ -35,7 +35,8 @@ VERSION = 1
 
 
 class BackupError(Exception):
-    """A backup folder that cannot be used (unreadable manifest, held by another process)."""
+    """A backup or output folder that cannot be used: unreadable manifest, held by another process, or inside
+    the dataset root by default."""
 
 
 @dataclass(frozen=True)

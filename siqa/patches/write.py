@@ -166,24 +166,54 @@ def _accept(candidate: _Candidate, touches: list[list[Touch]], states: dict[str,
     return ""
 
 
+def _file_of(text: str) -> str:
+    """The file a target lives in (the text itself for a target that does not parse)."""
+    try:
+        return parse_target(text, key_column="-").file
+    except TargetError:
+        return text
+
+
+def _groups(candidates: list[_Candidate]) -> list[list[_Candidate]]:
+    """Candidates in groups that share no file: one file's targets, or the files of one per-modality fix.
+    Documents are loaded a group at a time, so memory follows the largest group, not the batch."""
+    leader: dict[str, str] = {}
+
+    def find(file: str) -> str:
+        while leader.setdefault(file, file) != file:
+            file = leader[file]
+        return file
+
+    for candidate in candidates:
+        first, *others = (find(_file_of(text)) for text, _ in candidate.parts)
+        for other in others:
+            leader[other] = first
+    groups: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in candidates:  # in priority order, kept within each group
+        groups[find(_file_of(candidate.parts[0][0]))].append(candidate)
+    return list(groups.values())
+
+
 def build_records(findings: Iterable[Finding], root: Path,
                   table_columns: dict[str, dict[str, str]] | None = None) -> list[PatchRecord]:
     """The patch records of the findings' fixes, hashed and checked against the files under `root`."""
     table_columns = table_columns or {}
-    candidates = _candidates(findings)
-    states = _load_targets(candidates, root, table_columns)
-    for candidate in candidates:
-        status, reason, touches = _judge(candidate, states)
-        if status is FixStatus.OK and (reason := _accept(candidate, touches, states)):
-            status = FixStatus.CONFLICT
-        finding, fix = candidate.finding, candidate.fix
-        evidence = json.loads(finding.to_json())["evidence"]
-        for text, operations in candidate.parts:
-            states[text].fixes.append(PatchFix(candidate.id, finding.code, finding.confidence, fix.applicability,
-                                               operations, fix.description, finding.message, evidence,
-                                               status, reason))
-    return [PatchRecord(text, state.part.sha256 if state.part else None, tuple(state.fixes), state.key_column)
-            for text, state in sorted(states.items())]
+    records = []
+    for group in _groups(_candidates(findings)):
+        states = _load_targets(group, root, table_columns)
+        for candidate in group:
+            status, reason, touches = _judge(candidate, states)
+            if status is FixStatus.OK and (reason := _accept(candidate, touches, states)):
+                status = FixStatus.CONFLICT
+            finding, fix = candidate.finding, candidate.fix
+            evidence = json.loads(finding.to_json())["evidence"]
+            for text, operations in candidate.parts:
+                states[text].fixes.append(PatchFix(candidate.id, finding.code, finding.confidence,
+                                                   fix.applicability, operations, fix.description, finding.message,
+                                                   evidence, status, reason))
+        records += [PatchRecord(text, state.part.sha256 if state.part else None, tuple(state.fixes),
+                                state.key_column) for text, state in states.items()]
+    return sorted(records, key=lambda r: r.target)
 
 
 def write_patches(findings: Iterable[Finding], root: Path, out: Path,

@@ -246,3 +246,9 @@ def test_a_tampered_record_cannot_reach_outside_the_root(cli, dataset, patches, 
     assert result.exit_code == 1 and "not normalised" in result.stderr
     assert (tmp_path / "victim.json").read_text() == '{"id": "x"}'
     assert len(read_patches(patches)) == 6
+
+
+def test_a_missing_root_is_a_usage_error(cli, patches, tmp_path):
+    for command in ("apply", "revert"):
+        result = cli(command, patches, "--root", tmp_path / "nowhere")
+        assert result.exit_code == 2 and "Invalid value for --root" in result.stderr

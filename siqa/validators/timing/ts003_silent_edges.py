@@ -29,8 +29,9 @@ def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding
     `edge`, `silent_seconds`, `proposed_start` or `proposed_end` (the trimmed boundary).
 
     ## Fix
-    Proposes the trimmed boundary (keeping `keep_seconds` of silence) on the interaction's row of
-    `interactions.csv`: unsafe, a person should confirm that nothing of the interaction is lost.
+    Proposes the trimmed boundary (keeping `keep_seconds` of silence) for the interaction's row of
+    `interactions.csv`, display-only: the release's tables have no boundary column to patch, so the boundary
+    is shown for the curator to carry into the cutting pipeline.
 
     ## Thresholds
     `max_lead_seconds`, `max_tail_seconds`: silence accepted before the first and after the last speech;
@@ -58,7 +59,7 @@ def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding
             continue
         proposed = round(silent - keep, 3) if edge == "start" else round(duration - silent + keep, 3)
         key = "proposed_start" if edge == "start" else "proposed_end"
-        fix = Fix(Applicability.UNSAFE, f"interactions.csv#{interaction.key}",
+        fix = Fix(Applicability.DISPLAY_ONLY, f"interactions.csv#{interaction.key}",
                   [{"op": "add", "path": f"/{key}", "value": proposed}],
                   f"move the interaction's {edge} to {proposed:.2f} s")
         span = (0.0, silent) if edge == "start" else (duration - silent, duration)

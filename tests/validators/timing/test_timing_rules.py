@@ -48,7 +48,7 @@ def test_offsets_are_estimated_in_milliseconds_with_a_shifting_fix(timing_audit)
 def test_boundary_findings_carry_amounts_and_trimmed_boundaries(timing_audit):
     _, findings = timing_audit
     early = [f for f in findings if f.code == "TS003"]
-    assert early and all(f.fix.target.startswith("interactions.csv#") and f.fix.applicability.value == "unsafe"
+    assert early and all(f.fix.target.startswith("interactions.csv#") and f.fix.applicability.value == "display-only"
                          for f in early)
     assert all(f.evidence["silent_seconds"] > 1.3 for f in early)
     assert all(f.evidence["estimated_missing_seconds"] >= 0 for f in findings if f.code == "TS002")
