@@ -29,6 +29,7 @@ FRAME_SAMPLES = int(ANALYSIS_RATE * FRAME_SECONDS)
 @dataclass(frozen=True)
 class ActivitySettings:
     vad_mode: int
+    vad_frames: int
     floor_percentile: float
     floor_margin_db: float
     partner_margin_db: float
@@ -49,14 +50,18 @@ class Activity:
         return len(self.speech) * FRAME_SECONDS
 
 
-def webrtc_flags(audio16k: np.ndarray, mode: int) -> np.ndarray:
-    """webrtcvad decision per 10 ms frame (the C library is called once per frame; nothing else loops in Python)."""
+def webrtc_flags(audio16k: np.ndarray, mode: int, vad_frames: int) -> np.ndarray:
+    """webrtcvad decision per 10 ms frame, deciding on blocks of `vad_frames` 10 ms frames (1, 2 or 3: webrtcvad
+    takes 10, 20 or 30 ms). Longer blocks mean fewer calls into the C library; the energy gate keeps 10 ms edges."""
     vad = webrtcvad.Vad(mode)
-    n = len(audio16k) // FRAME_SAMPLES
-    pcm = (np.clip(audio16k[: n * FRAME_SAMPLES], -1.0, 1.0) * 32767).astype("<i2").tobytes()
-    step = FRAME_SAMPLES * 2
-    return np.fromiter((vad.is_speech(pcm[i * step:(i + 1) * step], ANALYSIS_RATE) for i in range(n)),
-                       dtype=bool, count=n)
+    block = FRAME_SAMPLES * vad_frames
+    n = len(audio16k) // block
+    pcm = (np.clip(audio16k[: n * block], -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    step = block * 2
+    decisions = np.fromiter((vad.is_speech(pcm[i * step:(i + 1) * step], ANALYSIS_RATE) for i in range(n)),
+                            dtype=bool, count=n)
+    flags = np.repeat(decisions, vad_frames)
+    return np.pad(flags, (0, len(audio16k) // FRAME_SAMPLES - len(flags)))
 
 
 def _close_gaps(flags: np.ndarray, frames: int) -> np.ndarray:
@@ -67,7 +72,7 @@ def _close_gaps(flags: np.ndarray, frames: int) -> np.ndarray:
 
 
 def speech_activity(own16k: np.ndarray, partner16k: np.ndarray | None, settings: ActivitySettings) -> Activity:
-    vad = webrtc_flags(own16k, settings.vad_mode)
+    vad = webrtc_flags(own16k, settings.vad_mode, settings.vad_frames)
     level = frame_dbfs(own16k, ANALYSIS_RATE, FRAME_SECONDS)[: len(vad)]
     floor = float(np.percentile(level, settings.floor_percentile)) if level.size else 0.0
     speech = vad & (level > floor + settings.floor_margin_db)
