@@ -22,6 +22,7 @@ from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
 from siqa.registry import load_plugins
 from siqa.reports import outputs
+from siqa.reports.site_tables import UNITS_JSONL, unit_record
 from siqa.reports.summary import AuditSummary
 
 
@@ -102,7 +103,8 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
     jsonl = out_dir / outputs.FINDINGS_JSONL
     with outputs.atomic_writer(jsonl) as findings_out, outputs.atomic_writer(out_dir / outputs.SKIPS_JSONL) as skips_out, \
-            outputs.atomic_writer(out_dir / outputs.METRICS_JSONL) as metrics_out:
+            outputs.atomic_writer(out_dir / outputs.METRICS_JSONL) as metrics_out, \
+            outputs.atomic_writer(out_dir / UNITS_JSONL) as units_out:
 
         def emit(result: TaskResult) -> None:
             for finding in result.findings:
@@ -127,6 +129,8 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
                 if cache is not None:
                     cache.put_many(result.new_cache)
                 emit(result)
+                # the denominators of per-site rates: units audited per session
+                units_out.write(json.dumps(unit_record(info.name, result.key, result.interactions, result.files)) + "\n")
                 summary.add(result)
                 progress("done", result.interactions, result.audio_seconds)
     if cache is not None:

@@ -33,15 +33,18 @@ def builtin_rules_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "rules"
 
 
+NOT_RULE_SETS = {"gate"}  # rules/gate.toml is the release gate's policy, not a rule set
+
+
 def resolve_ruleset_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         return path
     builtin = builtin_rules_dir() / f"{name_or_path}.toml"
-    if builtin.exists():
+    if builtin.exists() and str(name_or_path) not in NOT_RULE_SETS:
         return builtin
-    raise ConfigError(f"rule set {str(name_or_path)!r} not found (a .toml path, or one of: "
-                      f"{', '.join(sorted(p.stem for p in builtin_rules_dir().glob('*.toml')))})")
+    names = sorted(p.stem for p in builtin_rules_dir().glob("*.toml") if p.stem not in NOT_RULE_SETS)
+    raise ConfigError(f"rule set {str(name_or_path)!r} not found (a .toml path, or one of: {', '.join(names)})")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def audit(
                                               "(error, warning, info) or never."),
     cache: bool = typer.Option(True, help="Reuse results of unchanged rules on unchanged files (and resume a "
                                           "killed run) from the output folder's cache."),
+    report: bool = typer.Option(True, help="Also write per-site tables and the HTML dashboard (siqa report)."),
 ) -> None:
     """Audit a batch: findings to the output folder (JSONL, Parquet), a summary by family and site on stderr."""
     from rich.console import Console
@@ -78,9 +79,24 @@ def audit(
     elif output_format is OutputFormat.json:
         sys.stdout.write("[" + ",\n".join(f.to_json() for f in collected) + "]\n")
     outcome.summary.render(err)
+    if report:
+        _report(outcome.out_dir, options.root, err)
     err.print(f"findings: {outcome.findings_path}", highlight=False, soft_wrap=True)
     failed = threshold is not None and outcome.summary.count_at_least(threshold) > 0
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def _report(out_dir: Path, root: Optional[Path], err) -> None:
+    """The dashboard is a view of the findings: if it fails, say so and keep the audit's outcome."""
+    from siqa.dataset.batch import resolve_root
+    from siqa.reports.dashboard import build_reports
+
+    try:
+        outcome = build_reports(out_dir, resolve_root(root))
+    except Exception as error:  # noqa: BLE001 - the audit's findings are already written
+        err.print(f"[yellow]siqa audit: the report could not be built: {type(error).__name__}: {error}[/]")
+        return
+    err.print(f"dashboard: {outcome.dashboard / 'index.html'}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

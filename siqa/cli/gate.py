@@ -36,8 +36,9 @@ def gate(
 
     from siqa.reports.gate import GATE_DIR, PolicyError, default_paths, load_policy, run_gate, write_outputs
     from siqa.reports.site_tables import ReportInputError
+    from siqa.reports.terminal import safe
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     paths = default_paths(out or current / GATE_DIR)
     overrides = {"markdown": markdown, "junit": junit, "sarif": sarif, "github": annotations}
     paths.update({name: path for name, path in overrides.items() if path is not None})
@@ -45,11 +46,11 @@ def gate(
         result = run_gate(current, baseline, load_policy(policy))
         texts = write_outputs(result, paths)
     except (PolicyError, ReportInputError, ValueError, OSError) as error:
-        err.print(f"[red]siqa gate: {error}[/]", highlight=False)
+        err.print(f"[red]siqa gate: {safe(str(error))}[/]", highlight=False)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     sys.stdout.write(texts[output_format.value])
     err.print(f"gate: {'passed' if result.passed else f'{len(result.breaches)} breach(es)'}; outputs in "
-              f"{paths['markdown'].parent}", highlight=False, soft_wrap=True)
+              f"{safe(str(paths['markdown'].parent))}", highlight=False)
     raise typer.Exit(EXIT_PASSED if result.passed else EXIT_BREACH)
 
 

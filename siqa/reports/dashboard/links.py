@@ -1,0 +1,49 @@
+"""Where each dashboard page lives, relative to the dashboard folder.
+
+Names come from the data (sites, batch names, interaction keys), so each becomes a safe file name; a name that
+had to be changed gets a short hash of the original, so two different names never share a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def slug(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).strip("_")[:80]
+    if cleaned == name:
+        return name
+    return f"{cleaned}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
+
+
+def index() -> str:
+    return "index.html"
+
+
+def site(site: str) -> str:
+    return f"sites/{slug(site)}.html"
+
+
+def rule(code: str) -> str:
+    return f"rules/{slug(code)}.html"
+
+
+def findings(site: str, batch: str, family: str, page: int = 1) -> str:
+    return f"findings/{slug(site)}/{slug(batch)}/{slug(family)}-{page}.html"
+
+
+def interaction(site: str, batch: str, key: str) -> str:
+    return f"interactions/{slug(site)}/{slug(batch)}/{slug(key)}.html"
+
+
+def finding_anchor(number: int) -> str:
+    """The id of the `number`-th finding (1-based, in `Finding.sort_key` order) on its interaction page."""
+    return f"finding-{number}"
+
+
+def base_of(path: str) -> str:
+    """The prefix that leads from a page back to the dashboard folder (`../../`)."""
+    return "../" * path.count("/")

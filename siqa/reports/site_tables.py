@@ -1,0 +1,329 @@
+"""Per-site and per-batch tables: finding counts, flagged-interaction rates, scores and measured quantities.
+
+`SiteStats` accumulates one audit output folder (or one shard of it) and combines with `+`, like
+`AuditSummary`, so reports merge across shards and batches. Quantiles do not combine from summaries, so the
+measured values themselves are kept: findings are sparse and metrics are one number per unit, small next to
+what they describe.
+
+Definitions the tables, the dashboard and the gate share:
+- a family's `rate` at a site: the share of its interactions with at least one warning or error of that family
+  (file and interaction findings; session- and batch-wide findings are counted but have no interaction);
+- a site's `score`: the percentage of its interactions with no warning or error at all.
+
+Rates need denominators (interactions per site and batch). They come, most exact first, from the audit's
+`units.jsonl` (one line per session), from indexing the dataset root, or from the units that measuring rules
+saw (`metrics.jsonl`); with none, rates and scores stay empty rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siqa.dataset.ids import FileId, site_of_key
+from siqa.findings import Finding, Scope, Severity
+from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, atomic_writer, read_findings
+
+UNITS_JSONL = "units.jsonl"
+TABLES_DIR = "tables"
+UNIT_KINDS = ("sessions", "interactions", "files")
+SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))  # error, warning, info
+SITE = ("site",)
+SITE_BATCH = ("site", "batch")
+
+SiteBatch = tuple[str, str]
+
+
+class ReportInputError(Exception):
+    """An audit output folder that cannot be read (missing, or without findings)."""
+
+
+def unit_record(batch: str, session_key: str, interactions: int, files: int) -> dict[str, Any]:
+    """One line of `units.jsonl`: what `siqa audit` saw of one session (the denominators of rates)."""
+    return {"batch": batch, "site": site_of_key(session_key), "session_key": session_key,
+            "interactions": interactions, "files": files}
+
+
+def numeric_evidence(evidence: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:
+    """Every finite number in a finding's evidence, nested keys joined with dots (`durations.wav`)."""
+    for key, value in evidence.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from numeric_evidence(value, f"{name}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            yield name, float(value)
+
+
+@dataclass
+class SiteStats:
+    """Counts, flagged interactions and measured values per (site, batch); `a + b` merges shards, batches.
+
+    `units`: (site, batch, kind) -> count. `findings`: (site, batch, code, severity) -> count. `flagged`:
+    (site, batch, family) -> interaction keys with a warning or error. `values`: (site, batch, code, quantity,
+    source) -> measured values, source "evidence" (of findings) or "metric" (every unit measured).
+    `unit_sources`: batch -> where its denominators came from.
+    """
+
+    units: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    findings: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    flagged: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    values: dict[tuple[str, str, str, str, str], list[float]] = field(default_factory=dict)
+    unit_sources: dict[str, str] = field(default_factory=dict)
+
+    def add_finding(self, finding: Finding) -> None:
+        site, batch = finding.site, finding.batch or ""
+        self.findings[(site, batch, finding.code, finding.severity.value)] += 1
+        if finding.interaction_key and finding.severity.rank >= Severity.WARNING.rank:
+            self.flagged.setdefault((site, batch, finding.family), set()).add(finding.interaction_key)
+        for name, value in numeric_evidence(finding.evidence):
+            self.values.setdefault((site, batch, finding.code, name, "evidence"), []).append(value)
+
+    def add_metric(self, record: dict[str, Any]) -> None:
+        key = (record["site"], record["batch"], record["code"], record["metric"], "metric")
+        value = float(record["value"])
+        if math.isfinite(value):
+            self.values.setdefault(key, []).append(value)
+
+    def add_units(self, site: str, batch: str, counts: dict[str, int], source: str) -> None:
+        for kind in UNIT_KINDS:
+            self.units[(site, batch, kind)] += int(counts.get(kind, 0))
+        self.unit_sources[batch] = source
+
+    def __iadd__(self, other: SiteStats) -> SiteStats:
+        self.units.update(other.units)
+        self.findings.update(other.findings)
+        for key, keys in other.flagged.items():
+            self.flagged.setdefault(key, set()).update(keys)
+        for key, values in other.values.items():
+            self.values.setdefault(key, []).extend(values)
+        self.unit_sources.update(other.unit_sources)
+        return self
+
+    def __add__(self, other: SiteStats) -> SiteStats:
+        merged = SiteStats()
+        merged += self
+        merged += other
+        return merged
+
+    @property
+    def site_batches(self) -> list[SiteBatch]:
+        keys = {(s, b) for s, b, _ in self.units} | {(s, b) for s, b, _, _ in self.findings}
+        return sorted(keys | {(s, b) for s, b, *_ in self.values})
+
+    @property
+    def sites(self) -> list[str]:
+        return sorted({site for site, _ in self.site_batches})
+
+    @property
+    def batches(self) -> list[str]:
+        return sorted({batch for _, batch in self.site_batches})
+
+    def family_table(self, by: tuple[str, ...]) -> pd.DataFrame:
+        """Per group and rule family: findings by severity, flagged interactions, interactions, the rate."""
+        counts: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for (site, batch, code, severity), n in self.findings.items():
+            counts[(*_group(by, site, batch), code.rstrip("0123456789"))][severity] += n
+        flagged = self._flagged(by, with_family=True)
+        interactions = self._units(by, "interactions")
+        rows = []
+        for key in sorted(counts.keys() | flagged.keys()):
+            c = counts[key]
+            rows.append({**dict(zip((*by, "family"), key)), **{s: c[s] for s in SEVERITIES},
+                         "findings": sum(c.values()), "flagged": len(flagged.get(key, ())),
+                         "interactions": interactions.get(key[:-1], 0),
+                         "rate": _ratio(len(flagged.get(key, ())), interactions.get(key[:-1], 0))})
+        return _frame(rows, [*by, "family", *SEVERITIES, "findings", "flagged", "interactions", "rate"])
+
+    def score_table(self, by: tuple[str, ...]) -> pd.DataFrame:
+        """Per group: units, findings by severity, interactions with any warning or error, and the score."""
+        counts: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for (site, batch, _, severity), n in self.findings.items():
+            counts[_group(by, site, batch)][severity] += n
+        flagged = self._flagged(by, with_family=False)
+        units = {kind: self._units(by, kind) for kind in UNIT_KINDS}
+        sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for site, batch in self.site_batches:
+            sources[_group(by, site, batch)].add(self.unit_sources.get(batch, "none"))
+        rows = []
+        for key in sorted(sources):
+            interactions = units["interactions"].get(key, 0)
+            share = _ratio(interactions - len(flagged.get(key, ())), interactions)
+            rows.append({**dict(zip(by, key)), **{kind: units[kind].get(key, 0) for kind in UNIT_KINDS},
+                         **{s: counts[key][s] for s in SEVERITIES}, "findings": sum(counts[key].values()),
+                         "flagged": len(flagged.get(key, ())), "score": 100 * share,
+                         "units_from": ", ".join(sorted(sources[key]))})
+        return _frame(rows, [*by, *UNIT_KINDS, *SEVERITIES, "findings", "flagged", "score", "units_from"])
+
+    def quantity_table(self, by: tuple[str, ...]) -> pd.DataFrame:
+        """Per group, rule code and measured quantity: count, mean, median and 90th percentile."""
+        grouped: dict[tuple[str, ...], list[float]] = defaultdict(list)
+        for (site, batch, code, name, source), values in self.values.items():
+            grouped[(*_group(by, site, batch), code, name, source)].extend(values)
+        rows = [{**dict(zip((*by, "code", "quantity", "source"), key)), **describe(values)}
+                for key, values in sorted(grouped.items())]
+        return _frame(rows, [*by, "code", "quantity", "source", "count", "mean", "median", "p90"])
+
+    def _units(self, by: tuple[str, ...], kind: str) -> Counter[tuple[str, ...]]:
+        out: Counter[tuple[str, ...]] = Counter()
+        for (site, batch, k), n in self.units.items():
+            if k == kind:
+                out[_group(by, site, batch)] += n
+        return out
+
+    def _flagged(self, by: tuple[str, ...], with_family: bool) -> dict[tuple[str, ...], set[str]]:
+        out: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for (site, batch, family), keys in self.flagged.items():
+            out[(*_group(by, site, batch), family) if with_family else _group(by, site, batch)] |= keys
+        return out
+
+
+def describe(values: list[float]) -> dict[str, float]:
+    array = np.asarray(values, dtype=float)
+    return {"count": int(array.size), "mean": float(array.mean()), "median": float(np.median(array)),
+            "p90": float(np.percentile(array, 90))}
+
+
+def _group(by: tuple[str, ...], site: str, batch: str) -> tuple[str, ...]:
+    return (site, batch) if by == SITE_BATCH else (site,)
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole > 0 else math.nan
+
+
+_TEXT_COLUMNS = {"site", "batch", "family", "code", "quantity", "source", "units_from"}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a table whose text columns stay text even when it is empty (for Parquet readers)."""
+    return pd.DataFrame(rows, columns=columns).astype({c: "string" for c in columns if c in _TEXT_COLUMNS})
+
+
+# Reading audit output folders -------------------------------------------------------------------------------
+
+def folder_findings(folder: Path) -> Iterator[Finding]:
+    """The findings of an audit output folder, streamed; a missing or malformed file is a ReportInputError."""
+    path = folder / FINDINGS_JSONL
+    if not path.is_file():
+        raise ReportInputError(f"{folder} is not an audit output folder: {path} is missing")
+    try:
+        yield from read_findings(path)
+    except (KeyError, TypeError, ValueError) as error:
+        problem = f"{type(error).__name__}: {error}"
+        raise ReportInputError(f"{path} is not a findings file siqa wrote: {problem}") from None
+
+
+def read_folder(folder: Path, root: Path | None = None) -> SiteStats:
+    """The stats of one audit output folder; `root` (the dataset) supplies denominators the folder lacks."""
+    stats = SiteStats()
+    for finding in folder_findings(folder):
+        stats.add_finding(finding)
+    metrics = list(_jsonl(folder / METRICS_JSONL))
+    for record in metrics:
+        stats.add_metric(record)
+    for (site, batch), counts, source in _denominators(folder, root, stats.batches, metrics):
+        stats.add_units(site, batch, counts, source)
+    return stats
+
+
+def read_folders(folders: Iterable[Path], root: Path | None = None) -> SiteStats:
+    total = SiteStats()
+    for folder in folders:
+        total += read_folder(folder, root)
+    return total
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if path.is_file():
+        with open(path, encoding="utf-8") as handle:
+            yield from (json.loads(line) for line in handle if line.strip())
+
+
+Denominator = tuple[SiteBatch, dict[str, int], str]
+
+
+def _denominators(folder: Path, root: Path | None, batches: list[str],
+                  metrics: list[dict[str, Any]]) -> list[Denominator]:
+    units = list(_jsonl(folder / UNITS_JSONL))
+    if units:
+        sessions = ((r["site"], r["batch"], r["session_key"], r["interactions"], r["files"]) for r in units)
+        return _count(sessions, UNITS_JSONL)
+    if root is not None:
+        return _count(_dataset_units(root, batches), "dataset")
+    return _count(_measured_units(metrics), METRICS_JSONL)
+
+
+def _count(sessions: Iterable[tuple[str, str, str, int, int]], source: str) -> list[Denominator]:
+    totals: dict[SiteBatch, Counter[str]] = defaultdict(Counter)
+    for site, batch, _, interactions, files in sessions:
+        totals[(site, batch)].update(sessions=1, interactions=interactions, files=files)
+    return [(key, dict(counts), source) for key, counts in sorted(totals.items())]
+
+
+def _dataset_units(root: Path, batches: list[str]) -> Iterator[tuple[str, str, str, int, int]]:
+    """Sessions of each batch the findings name (`label/split/batch`), counted from the dataset index."""
+    from siqa.dataset.batch import open_batches
+    from siqa.dataset.errors import DatasetNotFound
+
+    for name in batches:
+        parts = name.split("/")
+        if len(parts) != 3:
+            continue
+        try:
+            indexes = open_batches(root, f"{parts[1]}/{parts[2]}", parts[0])
+        except DatasetNotFound:
+            continue
+        for session in indexes[0].sessions:
+            yield (session.site, name, session.key, len(session.interactions),
+                   sum(len(i.participants) for i in session.interactions))
+
+
+def _measured_units(metrics: list[dict[str, Any]]) -> Iterator[tuple[str, str, str, int, int]]:
+    """Units that measuring rules saw (each measures every unit it can read): a lower bound of the audit."""
+    files: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    interactions: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for record in metrics:
+        unit, scope = str(record.get("unit") or ""), record.get("scope")
+        file_id = FileId.search(unit) if scope == Scope.FILE.value else None
+        interaction = file_id.interaction_key if file_id else unit if scope == Scope.INTERACTION.value else ""
+        if interaction:
+            session = interaction.rsplit("_", 1)[0]
+            interactions[(record["site"], record["batch"], session)].add(interaction)
+            if file_id:
+                files[(record["site"], record["batch"], session)].add(unit)
+    for (site, batch, session), keys in sorted(interactions.items()):
+        yield site, batch, session, len(keys), len(files[(site, batch, session)])
+
+
+# Writing ----------------------------------------------------------------------------------------------------
+
+def site_tables(stats: SiteStats) -> dict[str, pd.DataFrame]:
+    """Every table by name: per site (`site_*`) and per site and batch (`batch_*`)."""
+    tables = {}
+    for prefix, by in (("site", SITE), ("batch", SITE_BATCH)):
+        tables[f"{prefix}_scores"] = stats.score_table(by)
+        tables[f"{prefix}_families"] = stats.family_table(by)
+        tables[f"{prefix}_quantities"] = stats.quantity_table(by)
+    return tables
+
+
+def write_site_tables(stats: SiteStats, out_dir: Path) -> list[Path]:
+    """`<out>/tables/<name>.parquet` and `.csv` for every table; returns the paths written."""
+    folder = out_dir / TABLES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in site_tables(stats).items():
+        with atomic_writer(folder / f"{name}.parquet", "wb") as handle:
+            table.to_parquet(handle, index=False)
+        with atomic_writer(folder / f"{name}.csv") as handle:
+            table.to_csv(handle, index=False)
+        written += [folder / f"{name}.parquet", folder / f"{name}.csv"]
+    return written
