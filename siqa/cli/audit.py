@@ -92,7 +92,7 @@ def _report(out_dir: Path, root: Optional[Path], err) -> None:
     from siqa.reports.dashboard import build_reports
 
     try:
-        outcome = build_reports(out_dir, resolve_root(root))
+        outcome = build_reports(out_dir, resolve_root(root)[0])
     except Exception as error:  # noqa: BLE001 - the audit's findings are already written
         err.print(f"[yellow]siqa audit: the report could not be built: {type(error).__name__}: {error}[/]")
         return

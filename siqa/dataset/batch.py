@@ -1,4 +1,8 @@
-"""Resolving `--batch dev/0000` under a root to batch indexes (one per label), with the layout detected."""
+"""Resolving `--batch dev/0000` under a root to batch indexes (one per label), with the layout detected.
+
+An index holds locations only (no file contents are read to build it), so it is cheap for a 50 GB batch and
+small enough to send to workers.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from siqa.dataset.errors import DatasetNotFound, TableError
+from siqa.dataset.decode import DEFAULT_LIMITS, Limits
+from siqa.dataset.errors import DatasetNotFound
 from siqa.dataset.ids import FileId
+from siqa.dataset.layouts import detect_layout
 from siqa.dataset.layouts.extracted import index_extracted
 from siqa.dataset.layouts.listing import IndexProblem
-from siqa.dataset.layouts.modality import index_modality, is_modality_tree
+from siqa.dataset.layouts.modality import index_modality_batch
 from siqa.dataset.layouts.tar import index_tars
-from siqa.dataset.tables import load_table
 from siqa.dataset.units import Interaction, ParticipantFile, ParticipantSource, Session
 
+ROOT_ENV = "SIQA_ROOT"
 DEFAULT_ROOT = Path("~/datasets/seamless_interaction")
 LABELS = ("improvised", "naturalistic")
 HOW_TO_GET_DATA = ("Get data with the dataset's official downloader (its default root is "
@@ -27,29 +33,44 @@ HOW_TO_GET_DATA = ("Get data with the dataset's official downloader (its default
 
 @dataclass
 class BatchIndex:
+    """One label's batch: sessions sorted by key, their interactions by key, participants by file id."""
+
     root: Path
     label: str
     split: str
-    batch: str
-    layout: str
+    batch: str  # four digits
+    layout: str  # "extracted", "tar" or "modality"
     sessions: list[Session] = field(default_factory=list)
     problems: list[IndexProblem] = field(default_factory=list)
-
-    def participant_files(self) -> Iterator[ParticipantFile]:
-        for session in self.sessions:
-            for interaction in session.interactions:
-                yield from interaction.participants
 
     @property
     def name(self) -> str:
         return f"{self.label}/{self.split}/{self.batch}"
 
+    def interactions(self) -> Iterator[Interaction]:
+        for session in self.sessions:
+            yield from session.interactions
 
-def resolve_root(root: Path | None) -> Path:
-    return (root or Path(os.environ.get("SIQA_ROOT") or DEFAULT_ROOT)).expanduser()
+    def participant_files(self) -> Iterator[ParticipantFile]:
+        for interaction in self.interactions():
+            yield from interaction.participants
+
+    def counts(self) -> dict[str, int]:
+        return {"sessions": len(self.sessions), "interactions": sum(1 for _ in self.interactions()),
+                "participant_files": sum(1 for _ in self.participant_files()), "problems": len(self.problems)}
+
+
+def resolve_root(root: Path | None) -> tuple[Path, str]:
+    """The dataset root and where it came from (for messages): `root`, else $SIQA_ROOT, else the default."""
+    if root is not None:
+        return Path(root).expanduser(), "--root"
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV]).expanduser(), f"${ROOT_ENV}"
+    return DEFAULT_ROOT.expanduser(), "the official downloader's default root"
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
+    """`dev/0000` or `dev/0` -> ("dev", "0000")."""
     match = re.fullmatch(r"([A-Za-z0-9_-]+)/(\d{1,6})", spec.strip())
     if match is None:
         raise DatasetNotFound(f"bad batch {spec!r}: expected <split>/<batch>, e.g. dev/0000")
@@ -57,59 +78,64 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def group_sessions(sources: dict[FileId, ParticipantSource], label: str, split: str, batch: str) -> list[Session]:
-    """Sessions sorted by key, interactions by key, participants by file id (partners may sit in different archives)."""
+    """Files grouped by interaction key across the whole batch (partners may sit in different archives)."""
     by_session: dict[str, dict[str, list[ParticipantFile]]] = defaultdict(lambda: defaultdict(list))
     for fid in sorted(sources):
-        by_session[fid.session_key][fid.interaction_key].append(ParticipantFile(fid, sources[fid], label, split, batch))
+        by_session[fid.session_key][fid.interaction_key].append(ParticipantFile(fid, sources[fid], label, split,
+                                                                                batch))
     return [Session(key, [Interaction(k, files) for k, files in sorted(interactions.items())])
             for key, interactions in sorted(by_session.items())]
 
 
-def _modality_batch(root: Path, split_dir: Path, label: str, split: str, batch: str) -> tuple[dict, list]:
-    filelist_path = root / "filelist.csv"
-    if not filelist_path.exists():
-        if batch != "0000":
-            raise DatasetNotFound(f"{split_dir} is a per-modality tree without {filelist_path}: only batch 0000 "
-                                  "(the whole split) can be audited")
-        return index_modality(root, split_dir, lambda fid: True)
-    try:
-        table = load_table(filelist_path, "filelist")
-    except TableError as error:
-        raise DatasetNotFound(str(error)) from None
-    rows = table[(table["label"] == label) & (table["split"] == split)]
-    members = {r for r, b in zip(rows["file_id"], rows["batch_idx"]) if b.isdigit() and int(b) == int(batch)}
-    if not members:
-        raise DatasetNotFound(f"{filelist_path} lists no file of {label}/{split} in batch {batch}")
-    return index_modality(root, split_dir, lambda fid: str(fid) in members)
-
-
-def open_batch(root: Path, label: str, split: str, batch: str) -> BatchIndex | None:
-    """The batch of one label, or None when this label has no such batch in any layout."""
-    split_dir = root / label / split
-    batch_dir = split_dir / batch
-    if batch_dir.is_dir():
-        has_tars = any(batch_dir.glob("*.tar"))
-        layout = "tar" if has_tars else "extracted"
-        sources, problems = (index_tars if has_tars else index_extracted)(root, batch_dir)
-    elif split_dir.is_dir() and is_modality_tree(split_dir):
-        layout = "modality"
-        sources, problems = _modality_batch(root, split_dir, label, split, batch)
+def open_batch(root: Path, label: str, split: str, batch: str, limits: Limits = DEFAULT_LIMITS) -> BatchIndex:
+    """The batch of one label in whichever layout holds it; DatasetNotFound says where it looked."""
+    split_dir, batch_dir = root / label / split, root / label / split / batch
+    batch_layout = detect_layout(batch_dir)
+    if batch_layout in ("extracted", "tar"):
+        index = index_tars if batch_layout == "tar" else index_extracted
+        layout, (sources, problems) = batch_layout, index(root, batch_dir, limits)
+    elif detect_layout(split_dir) == "modality":
+        layout, (sources, problems) = "modality", index_modality_batch(root, label, split, batch, limits)
+    elif batch_dir.is_dir():
+        raise DatasetNotFound(f"{batch_dir} holds neither .tar archives nor archive folders")
     else:
-        return None
+        raise DatasetNotFound(f"neither {batch_dir} nor a per-modality tree at {split_dir} (audio/, metadata/, ...)"
+                              f"{_batches_present(split_dir)}")
     return BatchIndex(root, label, split, batch, layout, group_sessions(sources, label, split, batch), problems)
 
 
-def open_batches(root: Path | None, spec: str, label: str | None = None) -> list[BatchIndex]:
-    """Every label's copy of `<split>/<batch>` under the root (or only `label`)."""
-    root = resolve_root(root)
+def _batches_present(split_dir: Path) -> str:
+    try:
+        present = sorted(p.name for p in split_dir.iterdir() if p.is_dir() and p.name.isdigit())
+    except OSError:
+        return ""
+    return f" ({split_dir} holds batches {', '.join(present)})" if present else ""
+
+
+def _labels(root: Path) -> list[str]:
+    """The documented labels and any other folder at the root (a release may add labels)."""
+    try:
+        found = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    except OSError:
+        found = set()
+    return sorted({*LABELS, *found})
+
+
+def open_batches(root: Path | None, spec: str, label: str | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> list[BatchIndex]:
+    """Every label's copy of `<split>/<batch>` under the root (or only `label`'s); DatasetNotFound when none."""
+    root, origin = resolve_root(root)
     split, batch = parse_spec(spec)
     if not root.is_dir():
-        raise DatasetNotFound(f"dataset root {root} does not exist (from --root, else $SIQA_ROOT, else "
-                              f"{DEFAULT_ROOT}). {HOW_TO_GET_DATA}")
-    labels = [label] if label else sorted({*LABELS, *(p.name for p in root.iterdir() if p.is_dir())})
-    found = [index for name in labels if (index := open_batch(root, name, split, batch)) is not None]
+        raise DatasetNotFound(f"dataset root {root} (from {origin}) does not exist or is not a folder; siqa takes "
+                              f"the root from --root, else ${ROOT_ENV}, else {DEFAULT_ROOT}. {HOW_TO_GET_DATA}")
+    found, looked = [], []
+    for name in [label] if label else _labels(root):
+        try:
+            found.append(open_batch(root, name, split, batch, limits))
+        except DatasetNotFound as error:
+            looked.append(str(error))
     if not found:
-        tried = ", ".join(str(root / name / split / batch) for name in labels)
-        raise DatasetNotFound(f"batch {split}/{batch} not found under {root}; looked in: {tried} "
-                              f"(and for per-modality trees in {root}/<label>/{split}/). {HOW_TO_GET_DATA}")
+        raise DatasetNotFound(f"batch {split}/{batch} not found under {root} (from {origin}); looked for: "
+                              f"{'; '.join(looked)}. {HOW_TO_GET_DATA}")
     return found

@@ -1,15 +1,22 @@
 """Safe decoders shared by every layout: bytes in, arrays and records out, ReadError for anything else.
 
-Input is untrusted (27 TB from several vendors): every decoder bounds what it reads, never unpickles
-(`allow_pickle` is never enabled), and turns every failure into a ReadError that names the file.
+Input is untrusted (27 TB from several vendors): every decoder bounds what it reads and allocates (`Limits`), never
+unpickles (`allow_pickle` is never enabled), and turns every failure into a ReadError that names the file, so one
+bad file becomes one finding and the audit goes on. Decoders take a path or an open binary file-like object (a tar
+member's byte window); `path` is only the display name used in messages.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
+import os
 import zipfile
-from typing import IO, Any, Iterable
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, Iterable, Iterator
 
 import numpy as np
 import soundfile as sf
@@ -17,176 +24,297 @@ import soundfile as sf
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Audio, AudioInfo, VideoInfo
 
-MAX_FILE_BYTES = 4 << 30
-MAX_JSON_BYTES = 256 << 20
-MAX_JSON_DEPTH = 64
-MAX_ARRAY_BYTES = 2 << 30
-
-Readable = IO[bytes]
+Input = str | os.PathLike[str] | IO[bytes]
 
 
-def _riff_data_chunk(handle: Readable) -> tuple[int, int] | None:
-    """Offset and declared size of a RIFF/WAVE `data` chunk, or None when the file is not plain RIFF."""
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on what one file may make siqa read or allocate; anything larger is refused unread.
+
+    The defaults are far above what the release holds (a 48 kHz mono 16-bit WAV of 2 GiB is over 6 hours)
+    and far below what a hostile header can declare.
+    """
+
+    wav_bytes: int = 2 << 30
+    json_bytes: int = 256 << 20
+    json_depth: int = 64
+    array_bytes: int = 2 << 30
+
+
+DEFAULT_LIMITS = Limits()
+WAV_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64"})
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+               NotImplementedError, RuntimeError)  # RuntimeError: encrypted member; NotImplementedError: codec
+
+
+@contextmanager
+def guard(path: str, kind: str) -> Iterator[None]:
+    """Turn an OS failure (vanished file, permission, I/O error) inside the block into a ReadError."""
+    try:
+        yield
+    except OSError as error:
+        raise ReadError(path, kind, f"cannot read: {error.strerror or error}") from None
+
+
+@contextmanager
+def opened(source: Input, path: str, kind: str) -> Iterator[IO[bytes]]:
+    """A binary handle on `source`: opened (and closed) here for a path, passed through for a file-like."""
+    with guard(path, kind):
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, "rb") as handle:
+                yield handle
+        else:
+            yield source
+
+
+# --- WAV -------------------------------------------------------------------------------------------------------
+
+
+def _riff_data(handle: IO[bytes]) -> tuple[int, int, int] | None:
+    """(data offset, declared data bytes, block align or 0) of a RIFF/WAVE file; None when not plain RIFF."""
     handle.seek(0)
     header = handle.read(12)
     if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
         return None
-    position = 12
+    position, block_align = 12, 0
     while True:
         chunk = handle.read(8)
         if len(chunk) < 8:
             return None
         size = int.from_bytes(chunk[4:], "little")
         if chunk[:4] == b"data":
-            return position + 8, size
+            return position + 8, size, block_align
+        if chunk[:4] == b"fmt ":
+            fmt = handle.read(16)
+            block_align = int.from_bytes(fmt[12:14], "little") if len(fmt) == 16 else 0
         position += 8 + size + (size & 1)
         handle.seek(position)
 
 
-def audio_info(handle: Readable, path: str, size: int) -> AudioInfo:
-    """Header facts. libsndfile quietly shortens a truncated file, so the `data` chunk's declared size is
-    checked against the bytes present: a shorter file is reported as truncated, not read as shorter audio."""
-    data = _riff_data_chunk(handle)
-    if data is not None and data[1] != 0xFFFFFFFF and data[0] + data[1] > size:
-        raise ReadError(path, "wav", f"truncated: the data chunk declares {data[1]} bytes, "
-                                     f"the file holds {max(0, size - data[0])}")
+def _check_not_truncated(handle: IO[bytes], path: str, size: int) -> None:
+    """libsndfile quietly shortens a truncated file, so the declared data size is checked against the bytes
+    present: a cut file is reported as truncated rather than read as shorter audio."""
+    data = _riff_data(handle)
+    if data is None:
+        return
+    offset, declared, block_align = data
+    held = max(0, size - offset)
+    if declared == 0xFFFFFFFF or declared <= held:  # 0xFFFFFFFF: size unknown (streamed), nothing to compare
+        return
+    if block_align:
+        raise ReadError(path, "wav", f"truncated: header declares {declared // block_align} frames, "
+                                     f"file holds {held // block_align}")
+    raise ReadError(path, "wav", f"truncated: header declares {declared} data bytes, file holds {held}")
+
+
+def _audio_info(handle: IO[bytes], path: str) -> AudioInfo:
+    size = handle.seek(0, io.SEEK_END)
+    _check_not_truncated(handle, path, size)
     handle.seek(0)
     try:
         info = sf.info(handle)
     except Exception as error:  # soundfile raises several types for bad headers
         raise ReadError(path, "wav", f"not a readable WAV: {error}") from None
+    if info.format not in WAV_FORMATS:
+        raise ReadError(path, "wav", f"not a WAV file: the bytes are {info.format_info}")
     if info.frames <= 0 or info.samplerate <= 0 or info.channels <= 0:
         raise ReadError(path, "wav", "header declares no audio")
     return AudioInfo(info.samplerate, info.channels, info.frames, info.subtype)
 
 
-def read_audio(handle: Readable, path: str, size: int) -> Audio:
-    info = audio_info(handle, path, size)
-    handle.seek(0)
-    try:
-        samples, _ = sf.read(handle, dtype="float32", always_2d=False)
-    except Exception as error:
-        raise ReadError(path, "wav", f"cannot decode samples: {error}") from None
+def audio_info(source: Input, path: str) -> AudioInfo:
+    """Header facts, without decoding the samples."""
+    with opened(source, path, "wav") as handle:
+        return _audio_info(handle, path)
+
+
+def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Audio:
+    """All samples as float32 in [-1, 1]; files over `limits.wav_bytes` are refused before decoding."""
+    with opened(source, path, "wav") as handle:
+        size = handle.seek(0, io.SEEK_END)
+        if size > limits.wav_bytes:
+            raise ReadError(path, "wav", f"{size} bytes, over the {limits.wav_bytes}-byte limit")
+        info = _audio_info(handle, path)
+        handle.seek(0)
+        try:
+            samples, _ = sf.read(handle, dtype="float32", always_2d=False)
+        except Exception as error:
+            raise ReadError(path, "wav", f"cannot decode samples: {error}") from None
     if len(samples) != info.frames:
-        raise ReadError(path, "wav", f"truncated: header declares {info.frames} frames, decoded {len(samples)}")
+        raise ReadError(path, "wav", f"truncated: header declares {info.frames} frames, file holds {len(samples)}")
     return Audio(samples, info, path)
 
 
-def _depth(value: Any, limit: int) -> int:
-    """Nesting depth of a parsed JSON value, iteratively (no recursion limit to hit)."""
-    deepest, stack = 0, [(value, 1)]
+# --- JSON ------------------------------------------------------------------------------------------------------
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether a parsed value nests deeper than `limit`, checked iteratively (no recursion limit to hit)."""
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            break
+        if depth > limit:
+            return True
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
-    return deepest
+    return False
 
 
-def parse_json(data: bytes, path: str) -> Any:
-    if len(data) > MAX_JSON_BYTES:
-        raise ReadError(path, "json", f"{len(data)} bytes exceeds the {MAX_JSON_BYTES}-byte limit")
+def _check_json_size(data: bytes, path: str, limits: Limits) -> None:
+    if len(data) > limits.json_bytes:
+        raise ReadError(path, "json", f"{len(data)} bytes, over the {limits.json_bytes}-byte limit")
+
+
+def parse_json(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Any JSON value from UTF-8 bytes, within the size and nesting limits."""
+    _check_json_size(data, path, limits)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ReadError(path, "json", f"not UTF-8: {error}") from None
+    too_deep = ReadError(path, "json", f"nested deeper than {limits.json_depth} levels")
     try:
         value = json.loads(text)
     except RecursionError:
-        raise ReadError(path, "json", f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    except json.JSONDecodeError as error:
+        raise too_deep from None
+    except ValueError as error:  # JSONDecodeError, or an integer too long to convert
         raise ReadError(path, "json", f"malformed JSON: {error}") from None
-    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise ReadError(path, "json", f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if _depth_exceeds(value, limits.json_depth):
+        raise too_deep
     return value
 
 
-def parse_json_object(data: bytes, path: str) -> dict[str, Any]:
-    value = parse_json(data, path)
+def parse_json_object(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A JSON document that must be an object (the per-file metadata)."""
+    value = parse_json(data, path, limits)
     if not isinstance(value, dict):
         raise ReadError(path, "json", f"expected a JSON object, found {type(value).__name__}")
     return value
 
 
-def parse_jsonl(data: bytes, path: str) -> list[Any]:
+def parse_jsonl(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """JSON Lines (the per-modality layout's transcript and VAD files): one value per non-empty line."""
-    return [parse_json(line, f"{path} line {n}") for n, line in enumerate(data.splitlines(), 1) if line.strip()]
+    _check_json_size(data, path, limits)
+    values = []
+    for number, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            values.append(parse_json(line, path, limits))
+        except ReadError as error:
+            raise ReadError(path, "json", f"line {number}: {error.reason}") from None
+    return values
 
 
-def read_npy(handle: Readable, path: str, kind: str = "npz") -> np.ndarray:
-    """One .npy array, refusing pickles and declared sizes beyond the limit before allocating anything."""
+# --- NPY and NPZ -----------------------------------------------------------------------------------------------
+
+
+def _read_npy(handle: IO[bytes], path: str, limits: Limits, kind: str, available: int) -> np.ndarray:
+    """`available` bounds the bytes the array may hold (file or zip member size): a header declaring more is
+    refused before anything is allocated."""
     try:
         version = np.lib.format.read_magic(handle)
         if version == (1, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-        else:  # 2.0 and 3.0 share the 4-byte header length (3.0 only allows UTF-8 field names)
+        elif version in ((2, 0), (3, 0)):  # 3.0 differs only in allowing UTF-8 field names
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-    except Exception as error:
+        else:
+            raise ValueError(f"unknown .npy format version {version}")
+    except Exception as error:  # numpy raises ValueError, SyntaxError, EOFError... for damaged headers
         raise ReadError(path, kind, f"not a valid .npy array: {error}") from None
     if dtype.hasobject:
         raise ReadError(path, kind, "contains a pickled/object array (refused: allow_pickle is never enabled)")
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    if count * dtype.itemsize > MAX_ARRAY_BYTES:
-        raise ReadError(path, kind, f"declares {count * dtype.itemsize} bytes, over the {MAX_ARRAY_BYTES} limit")
-    data = handle.read(count * dtype.itemsize)
-    if len(data) != count * dtype.itemsize:
-        raise ReadError(path, kind, f"truncated array: {len(data)} of {count * dtype.itemsize} bytes")
-    array = np.frombuffer(data, dtype=dtype)
-    return array.reshape(shape, order="F" if fortran else "C")
+    nbytes = math.prod(shape) * dtype.itemsize  # Python ints: a hostile shape cannot overflow to a small size
+    if nbytes > limits.array_bytes:
+        raise ReadError(path, kind, f"declares {nbytes} bytes of array data, over the {limits.array_bytes}-byte limit")
+    if nbytes > available:
+        raise ReadError(path, kind, f"truncated array: header declares {nbytes} bytes, file holds at most {available}")
+    buffer = bytearray(nbytes)
+    view, filled = memoryview(buffer), 0
+    while filled < nbytes and (count := handle.readinto(view[filled:])):
+        filled += count
+    if filled != nbytes:
+        raise ReadError(path, kind, f"truncated array: {filled} of {nbytes} bytes")
+    try:
+        return np.frombuffer(buffer, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    except ValueError as error:  # e.g. a zero-size dtype
+        raise ReadError(path, kind, f"not a valid .npy array: {error}") from None
+
+
+def read_npy(source: Input, path: str, limits: Limits = DEFAULT_LIMITS, kind: str = "npz") -> np.ndarray:
+    """One .npy array (a feature file of the per-modality layout), without pickles and within the size limit."""
+    with opened(source, path, kind) as handle:
+        available = handle.seek(0, io.SEEK_END)
+        handle.seek(0)
+        return _read_npy(handle, path, limits, kind, available)
 
 
 class NpzReader:
-    """Key listing and selective reading of an NPZ held in memory or on disk (zip members by name)."""
+    """Key listing and selective reading of one NPZ (a zip of .npy members): only the members asked for are
+    decompressed, and each is checked against the limit both by its zip entry and by its .npy header."""
 
-    def __init__(self, source: str | bytes, path: str) -> None:
-        self.path = path
+    def __init__(self, source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.path, self.limits = path, limits
         try:
-            self._zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            self._zip = zipfile.ZipFile(source)
+        except _ZIP_ERRORS as error:
             raise ReadError(path, "npz", f"not a readable NPZ (zip): {error}") from None
+        self._members = {}
+        for info in self._zip.infolist():
+            if info.filename.endswith(".npy"):
+                self._members.setdefault(info.filename[: -len(".npy")], info)
+
+    def __enter__(self) -> NpzReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._zip.close()
 
     def keys(self) -> list[str]:
-        return [n[:-4] for n in self._zip.namelist() if n.endswith(".npy")]
+        return list(self._members)
 
     def read(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """The requested arrays; keys the file lacks are left out of the result."""
         arrays = {}
         for key in keys:
-            member = self._zip.getinfo(f"{key}.npy")
-            if member.file_size > MAX_ARRAY_BYTES:
-                raise ReadError(self.path, "npz", f"{key}: declares {member.file_size} bytes, over the limit")
+            member = self._members.get(key)
+            if member is None:
+                continue
+            if member.file_size > self.limits.array_bytes:
+                raise ReadError(self.path, "npz", f"{key}: member declares {member.file_size} bytes, over the "
+                                                  f"{self.limits.array_bytes}-byte limit")
             try:
                 with self._zip.open(member) as handle:
-                    arrays[key] = read_npy(handle, f"{self.path}:{key}")
-            except ReadError:
-                raise
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+                    arrays[key] = _read_npy(handle, self.path, self.limits, "npz", member.file_size)
+            except ReadError as error:
+                raise ReadError(self.path, "npz", f"{key}: {error.reason}") from None
+            except _ZIP_ERRORS as error:
                 raise ReadError(self.path, "npz", f"{key}: corrupt member: {error}") from None
         return arrays
 
-    def close(self) -> None:
-        self._zip.close()
+
+# --- MP4 -------------------------------------------------------------------------------------------------------
 
 
-def video_info(handle: Readable | str, path: str) -> VideoInfo:
+def video_info(source: Input, path: str) -> VideoInfo:
     """Frame count, rate and size from the container; counts packets (no decoding) when the header omits frames."""
-    import av
+    import av  # imported here: loading FFmpeg costs time that audio-only runs need not pay
 
-    try:
-        with av.open(handle, mode="r") as container:
-            if not container.streams.video:
-                raise ReadError(path, "mp4", "no video stream")
-            stream = container.streams.video[0]
-            fps = float(stream.average_rate or stream.guessed_rate or 0)
-            frames = stream.frames or sum(1 for p in container.demux(stream) if p.size)
-            width, height = stream.codec_context.width, stream.codec_context.height
-    except ReadError:
-        raise
-    except Exception as error:  # PyAV raises many error types for damaged containers
-        raise ReadError(path, "mp4", f"not a readable MP4: {error}") from None
+    with opened(source, path, "mp4") as handle:
+        try:
+            with av.open(handle, mode="r") as container:
+                if not container.streams.video:
+                    raise ReadError(path, "mp4", "no video stream")
+                stream = container.streams.video[0]
+                fps = float(stream.average_rate or stream.guessed_rate or 0)
+                frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
+                width, height = stream.codec_context.width, stream.codec_context.height
+        except ReadError:
+            raise
+        except Exception as error:  # PyAV raises many error types for damaged containers
+            raise ReadError(path, "mp4", f"not a readable MP4: {error}") from None
     if frames <= 0 or fps <= 0:
         raise ReadError(path, "mp4", "video stream has no frames")
     return VideoInfo(frames, fps, width, height)

@@ -1,15 +1,16 @@
 """Root tables (`interactions.csv`, `participants.csv`, `relationships.csv`, `filelist.csv`) at the dataset root.
 
 Their exact columns are not documented publicly, so every table goes through a column mapping (canonical name ->
-the release's column name) that a rule set can override under `[tables.<name>.columns]`. Tables load on first
-use; a missing table is None (they are optional); a broken one raises TableError naming file and column.
+the release's column name) that a rule set can override under `[tables.<name>.columns]`. Cells are read as text
+(no NA or number guessing): ids like `P0947` or `0003` must survive unchanged. Tables load on first use; a
+missing table is None (they are optional); a broken one raises TableError naming file and column.
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -22,45 +23,88 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "filelist": ("file_id", "label", "split", "batch_idx", "archive_idx"),
 }
 TABLE_NAMES = tuple(REQUIRED_COLUMNS)
+ColumnMapping = Mapping[str, Mapping[str, str]]
 
 
-def load_table(path: Path, name: str, mapping: dict[str, str] | None = None) -> pd.DataFrame:
-    """Read a CSV as strings and rename mapped columns to their canonical names."""
-    mapping = {**{c: c for c in REQUIRED_COLUMNS[name]}, **(mapping or {})}
+def _fit(row: list[str], header: list[str], path: Path, line: int) -> list[str]:
+    if len(row) > len(header):
+        raise TableError(f"{path}: line {line} has {len(row)} fields, the header {len(header)}")
+    return row + [""] * (len(header) - len(row))
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV as a frame of strings, strictly: pandas would turn a row with one field too many into an index
+    and shift every column of the table silently, so the csv module parses and each row's width is checked.
+    Rows short of fields are padded with empty cells (editors commonly drop trailing empties)."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", on_bad_lines="error")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error, OSError) as error:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, strict=True)
+            header = next(reader, [])
+            rows = [_fit(row, header, path, reader.line_num) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise TableError(f"{path}: unreadable CSV: {error}") from None
+    if not header:
+        raise TableError(f"{path}: empty, expected a header row")
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        raise TableError(f"{path}: column(s) {', '.join(map(repr, duplicated))} appear more than once")
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+def load_table(path: Path, name: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV as text and rename the mapped columns to their canonical names; other columns are kept.
+
+    A file column that already bears a canonical name another column is mapped to is kept as `<name>_unmapped`.
+    """
+    mapping = {**{c: c for c in REQUIRED_COLUMNS[name]}, **(mapping or {})}
+    frame = read_csv_text(path)
     for canonical in REQUIRED_COLUMNS[name]:
         actual = mapping[canonical]
         if actual not in frame.columns:
             raise TableError(f"{path}: missing column {actual!r} (for {canonical!r}); columns found: "
                              f"{', '.join(map(str, frame.columns))}; map it under [tables.{name}.columns]")
-    return frame.rename(columns={mapping[c]: c for c in REQUIRED_COLUMNS[name] if mapping[c] != c})
+    renames = {actual: canonical for canonical, actual in mapping.items()
+               if actual != canonical and actual in frame.columns}
+    displaced = {c: f"{c}_unmapped" for c in renames.values() if c in frame.columns and c not in renames}
+    return frame.rename(columns={**displaced, **renames})
 
 
 class RootTables:
-    """The root tables of one dataset root, loaded lazily. Picklable: it holds paths until a table is read."""
+    """The root tables of one dataset root, loaded on first access. Picklable: it holds paths until read."""
 
-    def __init__(self, root: Path, columns: dict[str, dict[str, str]] | None = None) -> None:
-        self.root = root
-        self.columns = columns or {}
-        self._loaded: dict[str, Any] = {}
+    def __init__(self, root: Path, mapping: ColumnMapping | None = None) -> None:
+        self.root = Path(root)
+        self.mapping = {table: dict(columns) for table, columns in (mapping or {}).items()}
+        self._loaded: dict[str, pd.DataFrame | None] = {}
 
     @classmethod
-    def load(cls, root: Path, columns: dict[str, dict[str, str]] | None = None) -> RootTables:
-        return cls(root, columns)
+    def load(cls, root: Path, mapping: ColumnMapping | None = None) -> RootTables:
+        """`mapping` is `{table: {canonical column: release column}}`, as under `[tables.<table>.columns]`."""
+        return cls(root, mapping)
 
     def table(self, name: str) -> pd.DataFrame | None:
+        if name not in REQUIRED_COLUMNS:
+            raise KeyError(f"unknown root table {name!r} (known: {', '.join(TABLE_NAMES)})")
         if name not in self._loaded:
             path = self.root / f"{name}.csv"
-            self._loaded[name] = load_table(path, name, self.columns.get(name)) if path.exists() else None
+            self._loaded[name] = load_table(path, name, self.mapping.get(name)) if path.exists() else None
         return self._loaded[name]
 
-    def __getattr__(self, name: str) -> pd.DataFrame | None:
-        if name in REQUIRED_COLUMNS:
-            return self.table(name)
-        raise AttributeError(name)
+    @property
+    def interactions(self) -> pd.DataFrame | None:
+        return self.table("interactions")
+
+    @property
+    def participants(self) -> pd.DataFrame | None:
+        return self.table("participants")
+
+    @property
+    def relationships(self) -> pd.DataFrame | None:
+        return self.table("relationships")
+
+    @property
+    def filelist(self) -> pd.DataFrame | None:
+        return self.table("filelist")
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"root": self.root, "columns": self.columns, "_loaded": {}}
+        return {"root": self.root, "mapping": self.mapping, "_loaded": {}}

@@ -36,3 +36,8 @@ def test_ids_sort_by_site_session_interaction_participant():
                                      "V01_S0001_I00000005_P0002")]
     assert [str(i) for i in sorted(ids)] == ["V00_S0009_I00000009_P0009", "V01_S0001_I00000005_P0002",
                                              "V01_S0002_I00000001_P0001"]
+
+
+@given(st.builds(FileId, digits, digits, digits, digits))
+def test_every_file_id_survives_its_text_form(fid):
+    assert FileId.parse(str(fid)) == fid and FileId.search(f"a/b/0001.tar:{fid}.wav") == fid

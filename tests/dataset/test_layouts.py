@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
+import os
+import pickle
+from functools import partial
+
 import pytest
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.dataset.batch import open_batches
+from siqa.dataset.errors import ReadError
+from siqa.dataset.layouts import detect_layout
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 
@@ -23,32 +28,76 @@ def batches(tmp_path_factory):
     return made
 
 
+def _files(result):
+    return {str(pf.file_id): pf for pf in open_batches(result.root, result.batch)[0].participant_files()}
+
+
+def _outcome(load):
+    """What a read gives: its value, or the kind of ReadError (a corrupt file must be corrupt in every layout)."""
+    try:
+        return load()
+    except ReadError as error:
+        return ("ReadError", error.kind)
+
+
 def test_layout_is_detected(batches):
     for layout, result in batches.items():
         (index,) = open_batches(result.root, result.batch)
         assert index.layout == layout
-        assert sum(len(s.interactions) for s in index.sessions) == 4
+        assert index.counts()["interactions"] == 4
+        split_dir = result.root / result.label / "dev"
+        assert detect_layout(split_dir / "0000" if layout != "modality" else split_dir) == layout
+        assert detect_layout(split_dir) == layout
+
+
+def _features(pf):
+    keys = sorted(pf.npz_keys())
+    return keys, {k: (v.dtype.str, v.shape, v.tobytes()) for k, v in pf.features(*keys).items()}
+
+
+READS = {
+    "json": [lambda pf: pf.meta().vad().items, lambda pf: pf.meta().transcript().items,
+             lambda pf: pf.meta().windows().items],
+    "wav": [lambda pf: pf.audio_info(), lambda pf: pf.audio().samples.tobytes()],
+    "npz": [_features],
+    "mp4": [lambda pf: pf.video_info()],
+}
 
 
 def test_every_layout_reads_the_same_content(batches):
-    files = {layout: {str(pf.file_id): pf for pf in open_batches(r.root, r.batch)[0].participant_files()}
-             for layout, r in batches.items()}
+    files = {layout: _files(r) for layout, r in batches.items()}
     assert files["extracted"].keys() == files["tar"].keys() == files["modality"].keys()
     for fid, reference in files["extracted"].items():
         for layout in ("tar", "modality"):
             other = files[layout][fid]
             assert other.source.modalities() == reference.source.modalities(), (layout, fid)
-            if reference.has("json"):
-                try:
-                    assert other.meta().vad().items == reference.meta().vad().items
-                    assert other.meta().transcript().items == reference.meta().transcript().items
-                    assert other.meta().windows().items == reference.meta().windows().items
-                except Exception as error:  # a corrupt JSON must be corrupt in every layout
-                    assert type(error).__name__ == "ReadError", (layout, fid, error)
-            if reference.has("wav"):
-                assert np.array_equal(other.audio().samples, reference.audio().samples)
-            if reference.has("npz"):
-                assert sorted(other.npz_keys()) == sorted(reference.npz_keys())
+            for modality in reference.source.modalities():
+                for read in READS[modality]:
+                    assert _outcome(partial(read, other)) == _outcome(partial(read, reference)), (layout, fid)
+
+
+def test_sources_pickle_without_open_handles_and_digests_follow_the_bytes(batches):
+    for layout, result in batches.items():
+        pf = next(iter(_files(result).values()))
+        clone = pickle.loads(pickle.dumps(pf.source))
+        assert clone.audio_info() == pf.source.audio_info()
+        digest = pf.source.content_digest("wav")
+        assert clone.content_digest("wav") == digest
+        path = result.root / (pf.path("wav").split(":")[0])
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert pf.source.content_digest("wav") != digest, layout
+
+
+def test_paths_are_relative_to_the_root_with_forward_slashes(batches):
+    expected = {"extracted": "improvised/dev/0000/0000/{id}.wav", "tar": "improvised/dev/0000/0000.tar:{id}.wav",
+                "modality": "improvised/dev/audio/{id}.wav"}
+    for layout, result in batches.items():
+        fid, pf = next(iter(_files(result).items()))
+        assert pf.path("wav") == expected[layout].format(id=fid)
+    modality = next(iter(_files(batches["modality"]).values()))
+    assert modality.path("json").startswith("improvised/dev/metadata/vad/")
+    assert modality.path("npz") == f"improvised/dev/{{smplh,boxes_and_keypoints,movement}}/*/{modality.file_id}.npy"
 
 
 def test_audit_finds_the_same_defects_in_every_layout(batches, tmp_path):

@@ -1,18 +1,26 @@
-"""Where one modality's bytes live: a whole file, or a byte range inside a tar (read in place, never extracted)."""
+"""Where one modality's bytes live: a whole file, or a byte range inside a tar (read in place, never extracted).
+
+A Blob holds a location, never an open handle, so sources stay picklable and a worker opens files only while it
+reads them.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Iterator
+
+from siqa.dataset.decode import guard
+from siqa.dataset.errors import ReadError
 
 
 class Window(io.RawIOBase):
     """A read-only, seekable view of `size` bytes at `offset` in a file: a tar member without extraction."""
 
-    def __init__(self, path: str, offset: int, size: int) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+    def __init__(self, handle: IO[bytes], offset: int, size: int) -> None:
+        self._file = handle
         self._offset, self._size, self._pos = offset, size, 0
 
     def readable(self) -> bool:
@@ -39,10 +47,6 @@ class Window(io.RawIOBase):
         self._pos += len(data)
         return len(data)
 
-    def close(self) -> None:
-        self._file.close()
-        super().close()
-
 
 @dataclass(frozen=True)
 class Blob:
@@ -51,23 +55,26 @@ class Blob:
     offset: int = 0
     size: int = -1  # -1: the whole file
 
-    @property
-    def whole_file(self) -> bool:
-        return self.size < 0
+    @contextmanager
+    def open(self, kind: str) -> Iterator[IO[bytes]]:
+        """A seekable binary handle on exactly these bytes; an OS failure becomes ReadError(kind)."""
+        with guard(self.display, kind), open(self.file, "rb") as handle:
+            if self.size < 0:
+                yield handle
+            else:
+                with io.BufferedReader(Window(handle, self.offset, self.size)) as window:
+                    yield window
 
-    def length(self) -> int:
-        return os.path.getsize(self.file) if self.whole_file else self.size
-
-    def open(self) -> IO[bytes]:
-        if self.whole_file:
-            return open(self.file, "rb")
-        return io.BufferedReader(Window(self.file, self.offset, self.size))
-
-    def read(self, limit: int) -> bytes:
-        with self.open() as handle:
+    def read(self, kind: str, limit: int) -> bytes:
+        """All the bytes, refusing more than `limit` without reading past it."""
+        with self.open(kind) as handle:
             data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise ReadError(self.display, kind, f"over the {limit}-byte limit")
         return data
 
-    def digest(self) -> str:
-        stat = os.stat(self.file)
+    def digest(self, kind: str) -> str:
+        """Changes when the bytes may have changed: the holding file's size and mtime, and the member's range."""
+        with guard(self.display, kind):
+            stat = os.stat(self.file)
         return f"{stat.st_size}:{stat.st_mtime_ns}:{self.offset}:{self.size}"
