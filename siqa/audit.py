@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from siqa.config import RuleSet
 from siqa.context import BatchInfo, SignalCache
 from siqa.dataset.batch import BatchIndex, open_batches
 from siqa.dataset.tables import RootTables
+from siqa.dataset.units import Session
 from filelock import FileLock, Timeout
 
 from siqa.engine.cache import ResultCache
@@ -26,6 +27,9 @@ from siqa.reports.site_tables import UNITS_JSONL, unit_record
 from siqa.reports.summary import AuditSummary
 
 
+ENGINES = ("local", "ray")
+
+
 @dataclass
 class AuditOptions:
     batch: str
@@ -37,6 +41,12 @@ class AuditOptions:
     out: Path | None = None
     jobs: int = 1
     cache: bool = True
+    engine: str = "local"  # or "ray"
+    address: str | None = None  # Ray cluster address (engine "ray"); none: a local Ray instance
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}: one of {', '.join(ENGINES)}")
 
 
 @dataclass
@@ -63,6 +73,14 @@ class OutputBusy(Exception):
 
 def default_out_dir(batch: str) -> Path:
     return Path("reports") / batch.replace("/", "-")
+
+
+def _run_sessions(sessions: list[Session], plan: Plan, options: AuditOptions) -> Iterator[TaskResult]:
+    if options.engine == "ray":
+        from siqa.engine.ray import run_ray  # Ray is an extra; imported only when asked for
+
+        return run_ray(sessions, plan, options.jobs, options.address)
+    return run_local(sessions, plan, options.jobs)
 
 
 def _batch_scope(index: BatchIndex, info: BatchInfo, plan: Plan) -> TaskResult:
@@ -125,7 +143,7 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             batch_result = _batch_scope(index, info, plan)
             emit(batch_result)
             summary.add_findings(batch_result.findings)
-            for result in run_local(index.sessions, plan, options.jobs):
+            for result in _run_sessions(index.sessions, plan, options):
                 if cache is not None:
                     cache.put_many(result.new_cache)
                 emit(result)

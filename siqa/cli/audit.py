@@ -12,6 +12,11 @@ import typer
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_TOOL_ERROR = 0, 1, 2
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class OutputFormat(str, Enum):
     summary = "summary"
     table = "table"
@@ -35,7 +40,11 @@ def audit(
     out: Optional[Path] = typer.Option(None, help="Output folder (default: reports/<split>-<batch>)."),
     output_format: OutputFormat = typer.Option(OutputFormat.summary, "--format",
                                                help="What goes to stdout: summary only, or every finding."),
-    jobs: int = typer.Option(0, help="Worker processes (default: all cores)."),
+    jobs: int = typer.Option(0, help="Worker processes (default: all cores; with --engine ray and no "
+                                     "--address, the CPUs of the local Ray instance)."),
+    engine: Engine = typer.Option(Engine.local, help="Where sessions run: local processes, or Ray (siqa[ray])."),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address (e.g. auto or ray://head:10001); "
+                                                     "omitted: a local Ray instance."),
     fail_on: str = typer.Option("error", help="Exit 1 when a finding has at least this severity "
                                               "(error, warning, info) or never."),
     cache: bool = typer.Option(True, help="Reuse results of unchanged rules on unchanged files (and resume a "
@@ -49,6 +58,7 @@ def audit(
     from siqa.config import ConfigError
     from siqa.dataset.errors import DatasetNotFound, TableError
     from siqa.engine.local import default_jobs
+    from siqa.engine.ray import EngineUnavailable
     from siqa.findings import Severity
     from siqa.reports.progress import audit_progress
     from siqa.reports.terminal import findings_table
@@ -61,7 +71,8 @@ def audit(
 
             root, batch = ensure_demo_root(err), DEMO_BATCH
         options = AuditOptions(batch=batch, root=root, label=label, rules=rules, select=_codes(select),
-                               ignore=_codes(ignore), out=out, jobs=jobs or default_jobs(), cache=cache)
+                               ignore=_codes(ignore), out=out, jobs=jobs or default_jobs(), cache=cache,
+                               engine=engine.value, address=address)
         collected: list = []
         if output_format is OutputFormat.jsonl:  # stream: stdout carries one finding per line, nothing else
             on_finding = lambda f: sys.stdout.write(f.to_json() + "\n")  # noqa: E731
@@ -71,7 +82,7 @@ def audit(
             on_finding = collected.append
         with audit_progress(err) as progress:
             outcome = run_audit(options, on_finding=on_finding, progress=progress)
-    except (DatasetNotFound, ConfigError, TableError, OutputBusy, ValueError, OSError) as error:
+    except (DatasetNotFound, ConfigError, TableError, OutputBusy, EngineUnavailable, ValueError, OSError) as error:
         err.print(f"[red]siqa audit: {error}[/]", highlight=False)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     if output_format is OutputFormat.table:

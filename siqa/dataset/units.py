@@ -90,7 +90,7 @@ class ParticipantSource(Protocol):
     def video_info(self) -> VideoInfo: ...
 
     def content_digest(self, modality: str) -> str:
-        """A cheap digest that changes when the modality's bytes change (size + mtime, or tar offsets)."""
+        """A hash of the content the rules read (see Blob.digest); changes whenever those bytes change."""
         ...
 
 

@@ -29,10 +29,11 @@ def run_local(sessions: Iterable[Session], plan: Plan, jobs: int) -> Iterator[Ta
         return
     # spawn, not fork: workers start clean (no inherited locks or progress threads) on every platform.
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from _ordered(pool.submit, sessions, plan, jobs * IN_FLIGHT_PER_WORKER)
+        yield from ordered(pool.submit, sessions, plan, jobs * IN_FLIGHT_PER_WORKER)
 
 
-def _ordered(submit: Callable[..., Future], sessions: Iterable[Session], plan: Plan, window: int) -> Iterator[TaskResult]:
+def ordered(submit: Callable[..., Future], sessions: Iterable[Session], plan: Plan, window: int) -> Iterator[TaskResult]:
+    """Submit tasks, at most `window` in flight, and yield results in submission order (any engine's futures)."""
     pending: deque[Future] = deque()
     for session in sessions:
         pending.append(submit(run_session, session, plan))

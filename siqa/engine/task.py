@@ -8,6 +8,8 @@ contained to the unit it was checking.
 from __future__ import annotations
 
 import json
+import resource
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ class TaskResult:
     rule_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     cached: int = 0
     new_cache: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    peak_rss_mb: float = 0.0  # the worker process's peak resident memory so far
 
 
 _READERS: dict[str, ResultCache] = {}
@@ -122,4 +125,11 @@ def run_session(session: Session, plan: Plan) -> TaskResult:
     for rule in session_rules:
         check(rule, session, session.site, plan, signals, result)
     result.findings.sort(key=Finding.sort_key)
+    result.peak_rss_mb = peak_rss_mb()
     return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports kilobytes, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)

@@ -23,6 +23,7 @@ class AuditSummary:
     files: int = 0
     audio_seconds: float = 0.0
     rule_seconds: Counter[str] = field(default_factory=Counter)
+    peak_worker_rss_mb: float = 0.0
 
     def add_findings(self, findings: list[Finding]) -> None:
         self.findings.update((f.family, f.site, f.severity.value) for f in findings)
@@ -35,12 +36,14 @@ class AuditSummary:
         self.files += result.files
         self.audio_seconds += result.audio_seconds
         self.rule_seconds.update(result.rule_seconds)
+        self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, result.peak_rss_mb)
 
     def __add__(self, other: AuditSummary) -> AuditSummary:
         return AuditSummary(self.findings + other.findings, self.skips + other.skips,
                             self.sessions + other.sessions, self.interactions + other.interactions,
                             self.files + other.files, self.audio_seconds + other.audio_seconds,
-                            self.rule_seconds + other.rule_seconds)
+                            self.rule_seconds + other.rule_seconds,
+                            max(self.peak_worker_rss_mb, other.peak_worker_rss_mb))
 
     def count_at_least(self, severity: Severity) -> int:
         return sum(n for (_, _, sev), n in self.findings.items() if Severity(sev).rank >= severity.rank)
@@ -53,13 +56,14 @@ class AuditSummary:
             "sessions": self.sessions, "interactions": self.interactions, "files": self.files,
             "audio_seconds": round(self.audio_seconds, 3),
             "rule_seconds": {k: round(v, 4) for k, v in sorted(self.rule_seconds.items())},
+            "peak_worker_rss_mb": round(self.peak_worker_rss_mb, 1),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuditSummary:
         return cls(Counter({(r["family"], r["site"], r["severity"]): r["count"] for r in data["findings"]}),
                    Counter(data["skips"]), data["sessions"], data["interactions"], data["files"],
-                   data["audio_seconds"], Counter(data["rule_seconds"]))
+                   data["audio_seconds"], Counter(data["rule_seconds"]), data.get("peak_worker_rss_mb", 0.0))
 
     def render(self, console: Console) -> None:
         """Findings by rule family (rows) and site (columns), errors/warnings/infos per cell."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import tarfile
 from functools import partial
 
 import pytest
@@ -76,6 +77,16 @@ def test_every_layout_reads_the_same_content(batches):
                     assert _outcome(partial(read, other)) == _outcome(partial(read, reference)), (layout, fid)
 
 
+def _last_wav_byte(root, display: str) -> tuple:
+    """The file and offset of the last byte of a WAV, in place or inside its tar."""
+    holder, _, member = display.partition(":")
+    if not member:
+        return root / holder, (root / holder).stat().st_size - 1
+    with tarfile.open(root / holder) as tar:
+        info = tar.getmember(member)
+    return root / holder, info.offset_data + info.size - 1
+
+
 def test_sources_pickle_without_open_handles_and_digests_follow_the_bytes(batches):
     for layout, result in batches.items():
         pf = next(iter(_files(result).values()))
@@ -83,9 +94,15 @@ def test_sources_pickle_without_open_handles_and_digests_follow_the_bytes(batche
         assert clone.audio_info() == pf.source.audio_info()
         digest = pf.source.content_digest("wav")
         assert clone.content_digest("wav") == digest
-        path = result.root / (pf.path("wav").split(":")[0])
+        path, offset = _last_wav_byte(result.root, pf.path("wav"))
         stat = path.stat()
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert pf.source.content_digest("wav") == digest, f"{layout}: a touched file kept its content"
+        with open(path, "r+b") as handle:
+            handle.seek(offset)
+            byte = handle.read(1)
+            handle.seek(offset)
+            handle.write(bytes([byte[0] ^ 0xFF]))
         assert pf.source.content_digest("wav") != digest, layout
 
 

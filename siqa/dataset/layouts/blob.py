@@ -6,6 +6,7 @@ reads them.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from contextlib import contextmanager
@@ -14,6 +15,11 @@ from typing import IO, Iterator
 
 from siqa.dataset.decode import guard
 from siqa.dataset.errors import ReadError
+
+HASH_CHUNK = 1 << 20
+VIDEO_EDGE = 1 << 20  # bytes hashed at each end of a video
+DIGEST_MEMO = 4096  # files whose digest a worker remembers
+_DIGESTS: dict[tuple, str] = {}
 
 
 class Window(io.RawIOBase):
@@ -74,7 +80,30 @@ class Blob:
         return data
 
     def digest(self, kind: str) -> str:
-        """Changes when the bytes may have changed: the holding file's size and mtime, and the member's range."""
+        """A hash of the content the rules read: every byte, except for video, whose rules read only container
+        facts (the head and tail hold the MP4 index, and the size changes with any re-encoding). Memoised per
+        process by the file's identity and mtime, so each file is hashed once however many rules key on it."""
         with guard(self.display, kind):
             stat = os.stat(self.file)
-        return f"{stat.st_size}:{stat.st_mtime_ns}:{self.offset}:{self.size}"
+        memo = (self.file, stat.st_ino, stat.st_size, stat.st_mtime_ns, self.offset, self.size, kind)
+        if memo not in _DIGESTS:
+            if len(_DIGESTS) > DIGEST_MEMO:
+                _DIGESTS.clear()
+            _DIGESTS[memo] = self._hash(kind)
+        return _DIGESTS[memo]
+
+    def _hash(self, kind: str) -> str:
+        hasher = hashlib.blake2b(digest_size=16)
+        with self.open(kind) as handle:
+            size = handle.seek(0, io.SEEK_END)
+            hasher.update(size.to_bytes(8, "little"))
+            ranges = [(0, size)] if kind != "mp4" or size <= 2 * VIDEO_EDGE else [(0, VIDEO_EDGE), (size - VIDEO_EDGE, size)]
+            for start, stop in ranges:
+                handle.seek(start)
+                while start < stop:
+                    chunk = handle.read(min(HASH_CHUNK, stop - start))
+                    if not chunk:
+                        break
+                    hasher.update(chunk)
+                    start += len(chunk)
+        return hasher.hexdigest()

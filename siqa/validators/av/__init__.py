@@ -1,0 +1,4 @@
+"""Audio-video sync rules (`AV`): mouth motion against the speech envelope, frame-count drift.
+
+Importing this package registers every rule module in it (the `av` entry point of `siqa.validators`).
+"""

@@ -1,0 +1,4 @@
+"""Prompt rules (`PR`): the interaction's speech against its own prompt and its session's other prompts.
+
+Importing this package registers every rule module in it (the `prompts` entry point of `siqa.validators`).
+"""
