@@ -22,7 +22,7 @@ class AuditSummary:
     interactions: int = 0
     files: int = 0
     audio_seconds: float = 0.0
-    rule_seconds: Counter[str] = field(default_factory=Counter)
+    rule_seconds: Counter[str] = field(default_factory=Counter)  # CPU seconds per rule code
     peak_worker_rss_mb: float = 0.0
 
     def add_findings(self, findings: list[Finding]) -> None:

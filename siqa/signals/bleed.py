@@ -46,9 +46,12 @@ def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarra
     seconds = len(usable) * size / 2 / ANALYSIS_RATE
     if seconds < settings["min_partner_only_seconds"]:
         raise Skip(f"only {seconds:.1f} s where the partner alone speaks (need {settings['min_partner_only_seconds']} s)")
+    if len(usable) > settings["max_windows"]:  # enough for the estimate; evenly spread over the recording
+        usable = usable[np.linspace(0, len(usable) - 1, settings["max_windows"]).astype(int)]
     window = np.hanning(size)
-    a, b = _frames(own, usable, size) * window, _frames(partner, usable, size) * window
-    cross = (np.fft.rfft(a, 2 * size) * np.conj(np.fft.rfft(b, 2 * size))).sum(axis=0)
+    own_frames = _frames(own, usable, size)
+    cross = (np.fft.rfft(own_frames * window, 2 * size)
+             * np.conj(np.fft.rfft(_frames(partner, usable, size) * window, 2 * size))).sum(axis=0)
     gcc = np.fft.irfft(cross / (np.abs(cross) + 1e-12))
     max_lag = int(settings["max_lag_ms"] * ANALYSIS_RATE / 1000)
     lags = np.concatenate((np.arange(0, max_lag + 1), np.arange(-max_lag, 0)))
@@ -59,10 +62,9 @@ def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarra
     curvature = left - 2 * values[k] + right
     if curvature < 0:
         lag += 0.5 * (left - right) / curvature
-    shift = int(round(lag))
-    delayed = np.roll(partner, shift)
-    b_lag = _frames(delayed, usable, size)
-    gain = float(np.sum(_frames(own, usable, size) * b_lag) / (np.sum(b_lag * b_lag) or 1.0))
+    # the partner's frames `lag` samples earlier line up with the bleed in the own frames
+    b_lag = _frames(partner, np.clip(usable - int(round(lag)), 0, len(partner) - size), size)
+    gain = float(np.sum(own_frames * b_lag) / (np.sum(b_lag * b_lag) or 1.0))
     peak_to_floor = float(values[k] / (np.median(np.abs(values)) + 1e-12))
     confidence = float(np.clip((peak_to_floor - 1.0) / settings["confident_peak_ratio"], 0.0, 1.0))
     level = 20 * np.log10(max(abs(gain), 1e-6))

@@ -13,7 +13,7 @@ from siqa.signals.audio import at_analysis_rate
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a.astype(np.float64) - a.mean(), b.astype(np.float64) - b.mean()
+    a, b = a - float(a.mean()), b - float(b.mean())  # float32 audio stays float32 (a BLAS dot, no copies)
     denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(a @ b / denominator) if denominator else 0.0
 
