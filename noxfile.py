@@ -22,5 +22,5 @@ def slow(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    for module in ("benchmarks", "benchmarks.timing", "benchmarks.bleed"):
+    for module in ("benchmarks", "benchmarks.scale", "benchmarks.timing", "benchmarks.bleed"):
         session.run("python", "-m", module, *session.posargs)
