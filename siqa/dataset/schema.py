@@ -51,3 +51,7 @@ VALIDITY_KEYS = ("boxes_and_keypoints:is_valid_box", "movement:is_valid", "smplh
 
 FACE_KEYPOINTS = slice(23, 91)
 """The 68 face points inside the 133 COCO-WholeBody keypoints; the mouth is face points 48-67."""
+UPPER_LIP = tuple(FACE_KEYPOINTS.start + i for i in (49, 50, 51, 52, 53, 61, 62, 63))
+LOWER_LIP = tuple(FACE_KEYPOINTS.start + i for i in (55, 56, 57, 58, 59, 65, 66, 67))
+"""Upper and lower lip, outer and inner contour, as keypoint indices (iBUG 68-point face: 48-59 outer lip with
+the corners at 48 and 54, 60-67 inner lip with the corners at 60 and 64)."""

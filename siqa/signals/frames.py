@@ -1,0 +1,85 @@
+"""Signals on the video's clock: values at another rate averaged per 30 Hz frame, gap-aware smoothing,
+scaling against the person's rest level, runs of a mask, sub-frame peaks. Shared by the behaviour and mouth
+signals, which compare NPZ features (one row per video frame) with curves derived from the audio."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.stats import norm
+
+from siqa.dataset.schema import FPS
+
+
+def numeric_frames(values: np.ndarray) -> bool:
+    """A numeric (or boolean) array with a leading frame axis; anything else is a feature no signal can use."""
+    return values.ndim >= 1 and (values.dtype == bool or np.issubdtype(values.dtype, np.number))
+
+
+def fitted(values: np.ndarray, frames: int) -> np.ndarray:
+    """`values` cut to `frames` rows or padded with NaN (the features of one file may disagree in length)."""
+    pad = np.full((max(0, frames - len(values)), *values.shape[1:]), np.nan)
+    return np.concatenate((values[:frames].astype(np.float64), pad))
+
+
+def frame_flags(flags: np.ndarray | None, frames: int) -> np.ndarray:
+    """A validity flag per frame: all of a row's flags set; frames past the flags' end are invalid, and every
+    frame is valid when there are no flags at all."""
+    if flags is None:
+        return np.ones(frames, dtype=bool)
+    rows = flags.reshape(len(flags), int(np.prod(flags.shape[1:]))).astype(bool).all(axis=1)
+    return np.concatenate((rows[:frames], np.zeros(max(0, frames - len(rows)), dtype=bool)))
+
+
+def per_frame(values: np.ndarray, rate: float, frames: int) -> np.ndarray:
+    """Mean of `values` (sampled at `rate` Hz) over each video frame [i/FPS, (i+1)/FPS); NaN past the end."""
+    edges = np.round(np.arange(frames + 1) * rate / FPS).astype(int)
+    covered = edges[1:] <= len(values)
+    out = np.full(frames, np.nan)
+    if covered.any():
+        stop = int(np.flatnonzero(covered)[-1]) + 1
+        sums = np.add.reduceat(np.asarray(values[: edges[stop]], dtype=np.float64), edges[:stop])
+        counts = np.diff(edges[: stop + 1])
+        out[:stop] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return out
+
+
+def smooth(values: np.ndarray, frames: int) -> np.ndarray:
+    """Moving average over `frames`, ignoring NaN (a frame stays NaN when most of its neighbourhood is)."""
+    if frames <= 1:
+        return values.astype(np.float64)
+    known = np.isfinite(values)
+    total = uniform_filter1d(np.where(known, values, 0.0), frames, axis=0, mode="nearest")
+    share = uniform_filter1d(known.astype(np.float64), frames, axis=0, mode="nearest")
+    return np.where(share >= 0.5, total / np.maximum(share, 1e-9), np.nan)
+
+
+def rest_z(values: np.ndarray, rest_percentile: float) -> np.ndarray:
+    """How far above the person's rest level each value is, in units of the rest spread. The rest level is the
+    `rest_percentile` of the finite values and the spread comes from the tail below it (normal-consistent:
+    exact for a person at rest throughout), so both stay within the rest distribution as long as the person
+    rests more than that share of the time, however much they move otherwise (a median/MAD z-score breaks
+    once behaviour fills half the file). NaN stays NaN."""
+    known = values[np.isfinite(values)]
+    if known.size == 0:
+        return np.full(values.shape, np.nan)
+    low = max(rest_percentile / 5, 0.5)
+    centre, floor = np.percentile(known, [rest_percentile, low])
+    spread = (centre - floor) / (norm.ppf(rest_percentile / 100) - norm.ppf(low / 100))
+    return (values - centre) / spread if spread > 0 else np.where(np.isfinite(values), 0.0, np.nan)
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) frame indices of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(s), int(e)) for s, e in zip(edges[::2], edges[1::2])]
+
+
+def refined_peak(values: np.ndarray, k: int) -> float:
+    """Index of the peak at `k` refined below one step by the parabola through it and its neighbours."""
+    if 0 < k < len(values) - 1:
+        left, mid, right = values[k - 1], values[k], values[k + 1]
+        curvature = left - 2 * mid + right
+        if curvature < 0:
+            return k + 0.5 * (left - right) / curvature
+    return float(k)
