@@ -3,6 +3,10 @@ back as one CSV record, so every other record (and the header) keeps its exact b
 
 A row's hash is the SHA-256 of its record's UTF-8 bytes without the line terminator. Row operations may only
 `test` or `replace` a column's value with a string: the table's shape (columns, other rows) never changes.
+
+A fix may also target a whole table (`interactions.csv`), its operations addressing rows by key
+(`/<key>/<column>`): `split_rows` turns it into one row target per key (`interactions.csv#<key>`, `/<column>`),
+applied all together or not at all, like any fix that spans several targets (reassigning a session's prompts).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from siqa.patches.ops import PatchError
+from siqa.patches.ops import PatchError, check_operation, format_pointer, parse_pointer
 
 # One record: quoted fields may hold newlines and doubled quotes; a record ends at a newline outside quotes.
 _RECORD_RE = re.compile(r'(?:"[^"]*"|[^"\r\n]|\r(?!\n))*(?:\r?\n|$)')
@@ -74,3 +78,22 @@ def row_text(document: Any, before: dict[str, str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(list(document.values()))
     return buffer.getvalue()
+
+
+def is_table(target: str) -> bool:
+    """A whole root table (`<name>.csv` at the root), as opposed to one of its rows (`<name>.csv#<key>`)."""
+    return target.endswith(".csv") and "#" not in target and "/" not in target
+
+
+def split_rows(target: str, operations: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(row target, operations) per row key a whole-table fix touches, in first-use order."""
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for op in operations:
+        check_operation(op)
+        path = parse_pointer(op["path"])
+        if op["op"] not in ("test", "replace"):
+            raise PatchError(f"{op['op']} on {target}: table rows only take test and replace of a column")
+        if len(path) != 2:
+            raise PatchError(f"{op['path']!r}: a table operation addresses /<row key>/<column>")
+        parts.setdefault(f"{target}#{path[0]}", []).append({**op, "path": format_pointer(path[1:])})
+    return list(parts.items())

@@ -1,4 +1,8 @@
-"""Scenario prompts with distinct vocabularies, so what is said can be matched to the prompt it follows."""
+"""Scenario prompts with distinct vocabularies, so what is said can be matched to the prompt it follows.
+
+A prompt states its scenario and names some of the things to talk about (the first `PROMPT_WORDS` of its
+vocabulary); the speech draws on the whole vocabulary, as people follow a prompt and add to it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,21 @@ from dataclasses import dataclass
 import numpy as np
 
 
+PROMPT_WORDS = 7
+
+
 @dataclass(frozen=True)
 class Topic:
     prompt: str
     words: tuple[str, ...]
 
 
-TOPICS: tuple[Topic, ...] = tuple(Topic(p, tuple(w.split())) for p, w in [
+def _prompt(scenario: str, words: list[str]) -> str:
+    named = [f"the {w}" for w in words[:PROMPT_WORDS]]
+    return f"{scenario} Bring up {', '.join(named[:-1])} and {named[-1]}."
+
+
+TOPICS: tuple[Topic, ...] = tuple(Topic(_prompt(p, w.split()), tuple(w.split())) for p, w in [
     ("Plan a weekend camping trip together.", "tent lake trail fire stove rope forest hiking map backpack river"),
     ("Decide what to cook for a family dinner.", "pasta garlic oven salad chicken tomato dessert recipe kitchen onion"),
     ("Talk about a movie you both watched.", "actor scene ending director camera story villain music screen ticket"),

@@ -2,3 +2,5 @@
 
 Importing this package registers every rule module in it (the `prompts` entry point of `siqa.validators`).
 """
+
+from siqa.validators.prompts import pr001_prompt_mismatch, pr002_prompt_off_by_one  # noqa: F401

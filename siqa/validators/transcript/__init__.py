@@ -2,3 +2,9 @@
 
 Importing this package registers every rule module in it (the `transcript` entry point of `siqa.validators`).
 """
+
+from siqa.validators.transcript import (  # noqa: F401
+    tr001_transcript_vs_speech,
+    tr002_speech_without_transcript,
+    tr003_transcript_without_speech,
+)

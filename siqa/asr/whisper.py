@@ -1,0 +1,68 @@
+"""The faster-whisper backend (`pip install 'siqa[asr]'`): CTranslate2 Whisper, batched, with word timestamps.
+
+The model loads on first use and stays loaded for the life of the worker process (loading costs far more than
+transcribing one session). Clips are packed into 30 s windows (`packing`) and the windows decoded `batch_size` at
+a time by faster-whisper's `BatchedInferencePipeline`, with word timestamps from its cross-attention alignment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from siqa.asr.backend import AsrSettings, AsrUnavailable, AsrWord
+from siqa.asr.models import resolve_model
+from siqa.asr.packing import pack
+
+_PIPELINES: dict[tuple[str, str, str, int], Any] = {}
+
+
+def _pipeline(source: str, settings: AsrSettings) -> Any:
+    """One pipeline per model and device in this process; a model that failed to load is not retried."""
+    key = (source, settings.device, settings.compute_type, settings.cpu_threads)
+    if key not in _PIPELINES:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        try:
+            model = WhisperModel(source, device=settings.device, compute_type=settings.compute_type,
+                                 cpu_threads=settings.cpu_threads)
+            _PIPELINES[key] = BatchedInferencePipeline(model)
+        except Exception as error:  # noqa: BLE001 - download, file, device or compute-type errors alike
+            _PIPELINES[key] = AsrUnavailable(f"ASR model {source!r} could not be loaded on {settings.device} "
+                                             f"({settings.compute_type}): {type(error).__name__}: {error}")
+    loaded = _PIPELINES[key]
+    if isinstance(loaded, AsrUnavailable):
+        raise loaded
+    return loaded
+
+
+class FasterWhisper:
+    def __init__(self, settings: AsrSettings) -> None:
+        if importlib.util.find_spec("faster_whisper") is None:
+            raise AsrUnavailable("faster-whisper is not installed: pip install 'siqa[asr]'")
+        self.settings = settings
+        self.ref = resolve_model(settings.model)
+        self.model_id = self.ref.id
+
+    def load(self) -> None:
+        _pipeline(self.ref.source, self.settings)
+
+    def transcribe(self, clips: Sequence[np.ndarray]) -> list[list[AsrWord]]:
+        if not clips:
+            return []
+        pipeline = _pipeline(self.ref.source, self.settings)
+        packed = pack(clips)
+        # The log-mel features are a BLAS product whose rounding depends on OpenBLAS's thread count (the
+        # environment's, or a Ray worker's OMP_NUM_THREADS=1): one thread makes the words and their probabilities
+        # the same under every engine and `--jobs`, and a worker per core wants no more.
+        with threadpool_limits(limits=1, user_api="blas"):
+            segments, _ = pipeline.transcribe(
+                packed.audio, language=self.settings.language or None, beam_size=self.settings.beam_size,
+                batch_size=self.settings.batch_size, clip_timestamps=packed.windows, word_timestamps=True,
+                without_timestamps=False)
+            words = [AsrWord(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                     for segment in segments for w in (segment.words or ())]
+        return packed.unpack(words)
