@@ -1,0 +1,75 @@
+"""`siqa identity` as a library call: merge the identity stores of several audits (batch after batch, shard
+after shard), compare every file with every other, and write findings, patches and the calibration report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from filelock import FileLock, Timeout
+
+from siqa.audit import LOCK_FILE, OutputBusy
+from siqa.config import RuleSet
+from siqa.dataset.tables import RootTables
+from siqa.findings import Finding
+from siqa.identity import store
+from siqa.identity.appearances import SIGNALS
+from siqa.identity.release import CALIBRATION_JSON, release_findings
+from siqa.patches.write import write_patches
+from siqa.reports import outputs
+
+
+@dataclass
+class IdentityOutcome:
+    out_dir: Path
+    files: int
+    findings: list[Finding] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)  # the calibration report
+
+
+def run_identity(
+    folders: Iterable[Path],
+    out: Path,
+    rules: str = "default",
+    select: Iterable[str] = ("ID",),
+    ignore: Iterable[str] = (),
+    root: Path | None = None,
+    signals: tuple[str, ...] = SIGNALS,
+) -> IdentityOutcome:
+    """`root` (the dataset root) is needed for the fixes: they patch its `relationships.csv`."""
+    ruleset = RuleSet.load(rules, select, ignore)
+    folders = list(folders)
+    rows = store.load_stores(folders)
+    if not len(rows):
+        raise ValueError(
+            f"no identity fingerprints in {', '.join(map(str, folders))}: audit with the ID rules "
+            "(siqa audit --select ID) first"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputBusy(
+            f"another siqa command is writing {out}; wait for it or choose another --out"
+        ) from None
+    try:
+        store.write_store(out, rows)
+        columns = {
+            name: section.get("columns", {}) for name, section in ruleset.data.get("tables", {}).items()
+        }
+        tables = RootTables.load(root, columns, ruleset.limits()) if root else None
+        findings = release_findings(rows, ruleset, tables, out, signals)
+        jsonl = out / outputs.FINDINGS_JSONL
+        with outputs.atomic_writer(jsonl) as handle:
+            handle.writelines(f.to_json() + "\n" for f in findings)
+        outputs.write_parquet(jsonl, out / outputs.FINDINGS_PARQUET)
+        if root is not None:
+            write_patches(findings, root, out, columns)
+    finally:
+        lock.release()
+    report_path = out / store.STORE_DIR / CALIBRATION_JSON
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    return IdentityOutcome(out, len(rows), findings, report)

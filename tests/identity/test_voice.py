@@ -1,0 +1,55 @@
+"""The default voice backend: MFCC and pitch statistics of the participant's own speech, and nothing else."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siqa.config import ConfigError, RuleSet
+from siqa.findings import Severity
+from siqa.identity.voice import MfccPitchVoice, voice_backend
+from tests.identity.conftest import dyad
+
+
+def test_only_own_speech_frames_count_whatever_the_partner_says(utterances):
+    backend = MfccPitchVoice()
+    own = utterances[("low", 0)]
+    with_high, flags = dyad(own, utterances[("high", 1)])
+    with_mid, _ = dyad(own, utterances[("mid", 0)])
+    first, second = backend.embed(with_high, flags), backend.embed(with_mid, flags)
+    assert first is not None and first.dtype == np.float32 and first.shape == (19 + 19 + 2,)
+    np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-5)
+    everything = backend.embed(with_high, np.ones_like(flags))
+    assert np.abs(everything - first).max() > 0.1  # the partner would have changed it
+
+
+def test_too_little_own_speech_gives_no_vector(utterances):
+    audio, flags = dyad(utterances[("low", 0)], utterances[("high", 0)])
+    flags[50:] = False
+    assert MfccPitchVoice(min_frames=100).embed(audio, flags) is None
+
+
+def test_one_voice_saying_other_words_stays_closer_than_another_voice(utterances):
+    backend = MfccPitchVoice()
+    vectors = {
+        key: backend.embed(audio, np.ones(len(audio) // 160, dtype=bool)) for key, audio in utterances.items()
+    }
+    for name in ("low", "high", "mid"):
+        same = np.linalg.norm(vectors[(name, 0)] - vectors[(name, 1)])
+        others = [
+            np.linalg.norm(vectors[(name, 0)] - vectors[(other, 1)])
+            for other in ("low", "high", "mid")
+            if other != name
+        ]
+        assert same < min(others), name
+    pitch = {name: vectors[(name, 0)][-2] for name in ("low", "mid", "high")}  # median log2 f0
+    assert pitch["low"] < pitch["mid"] < pitch["high"]
+
+
+def test_the_rule_set_chooses_the_backend():
+    settings = RuleSet.load("default").settings("ID004", Severity.INFO)
+    assert isinstance(voice_backend(settings), MfccPitchVoice)
+    with pytest.raises(ConfigError, match="unknown voice_backend"):
+        voice_backend(
+            type(settings)("ID004", {**settings.values, "voice_backend": "magic"}, settings.severity, "x")
+        )
