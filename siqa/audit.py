@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from siqa.config import RuleSet
 from siqa.context import BatchInfo, SignalCache
@@ -19,8 +21,10 @@ from siqa.engine.internal import plugin_failed
 from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
 from siqa.engine.task import TaskResult, check
+from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
+from siqa.identity.release import FingerprintSink, release_findings, schedule_fingerprints
 from siqa.registry import load_plugins
 from siqa.reports import outputs
 from siqa.reports.site_tables import UNITS_JSONL, unit_record
@@ -43,6 +47,7 @@ class AuditOptions:
     cache: bool = True
     engine: str = "local"  # or "ray"
     address: str | None = None  # Ray cluster address (engine "ray"); none: a local Ray instance
+    asr: dict[str, Any] = field(default_factory=dict)  # overrides of [signals.asr] (--asr, --asr-budget ...)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -71,6 +76,10 @@ class OutputBusy(Exception):
     """Another audit is writing the same output folder."""
 
 
+class OutputError(Exception):
+    """The outputs could not be written (a full disk, a read-only folder); each output file is whole or absent."""
+
+
 def default_out_dir(batch: str) -> Path:
     return Path("reports") / batch.replace("/", "-")
 
@@ -94,9 +103,13 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
               progress: Progress = lambda event, n, s: None) -> AuditOutcome:
     """Audit every label of the batch. One writer per output folder (a lock); finished tasks are cached there,
     so a killed run, re-run, resumes where it stopped and produces the same findings."""
-    ruleset = RuleSet.load(options.rules, options.select, options.ignore)
-    indexes = open_batches(options.root, options.batch, options.label)
+    ruleset = RuleSet.load(options.rules, options.select, options.ignore).override_signal("asr", options.asr)
+    schedule_fingerprints(ruleset)
+    indexes = open_batches(options.root, options.batch, options.label, ruleset.limits())
     out_dir = options.out or default_out_dir(options.batch)
+    if is_inside(out_dir, indexes[0].root):
+        raise ValueError(f"the output folder {out_dir} is inside the dataset root {indexes[0].root}: siqa writes "
+                         "nothing under the root; choose an --out outside it")
     out_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(out_dir / LOCK_FILE)
     try:
@@ -105,9 +118,13 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
         raise OutputBusy(f"another siqa audit is writing {out_dir} (lock {out_dir / LOCK_FILE}); "
                          "wait for it or choose another --out") from None
     for stale in out_dir.glob(".*.tmp"):  # left by a killed run; we hold the lock, so no writer owns them
-        stale.unlink()
+        shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
+    (out_dir / outputs.SUMMARY_JSON).unlink(missing_ok=True)  # written last: there only if the last run completed
     try:
         summary = _audit_into(out_dir, indexes, ruleset, options, on_finding, progress)
+    except (OSError, sqlite3.Error) as error:  # readers turn their OS errors into findings: this is an output
+        raise OutputError(f"cannot write the audit's outputs in {out_dir}: {error}; the outputs already there "
+                          "are whole, and a re-run resumes from the finished sessions") from error
     finally:
         lock.release()
     return AuditOutcome(out_dir, summary)
@@ -120,9 +137,9 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     cache_dir = out_dir / CACHE_DIR if options.cache else None
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
     jsonl = out_dir / outputs.FINDINGS_JSONL
-    with outputs.atomic_writer(jsonl) as findings_out, outputs.atomic_writer(out_dir / outputs.SKIPS_JSONL) as skips_out, \
-            outputs.atomic_writer(out_dir / outputs.METRICS_JSONL) as metrics_out, \
-            outputs.atomic_writer(out_dir / UNITS_JSONL) as units_out:
+    fingerprints = FingerprintSink(out_dir)
+    streams = [jsonl, out_dir / outputs.SKIPS_JSONL, out_dir / outputs.METRICS_JSONL, out_dir / UNITS_JSONL]
+    with outputs.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out):
 
         def emit(result: TaskResult) -> None:
             for finding in result.findings:
@@ -137,8 +154,10 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
         emit(TaskResult("plugins", findings=failures))
         summary.add_findings(failures)
         for index in indexes:
-            info = BatchInfo(index.label, index.split, index.batch, RootTables.load(index.root, table_columns))
+            tables = RootTables.load(index.root, table_columns, ruleset.limits())
+            info = BatchInfo(index.label, index.split, index.batch, tables)
             plan = Plan.build(ruleset, info, cache_dir)
+            fingerprints.audited(info.name, plan.codes)
             progress("total", sum(len(s.interactions) for s in index.sessions), 0.0)
             batch_result = _batch_scope(index, info, plan)
             emit(batch_result)
@@ -147,10 +166,15 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
                 if cache is not None:
                     cache.put_many(result.new_cache)
                 emit(result)
+                fingerprints.add(result)
                 # the denominators of per-site rates: units audited per session
                 units_out.write(json.dumps(unit_record(info.name, result.key, result.interactions, result.files)) + "\n")
                 summary.add(result)
                 progress("done", result.interactions, result.audio_seconds)
+        if indexes:  # release-wide: every file in the output folder's identity store, this run's and earlier ones
+            identity = release_findings(fingerprints.finish(), ruleset, tables, out_dir)
+            emit(TaskResult("identity", findings=identity))
+            summary.add_findings(identity)
     if cache is not None:
         cache.close()
     outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)

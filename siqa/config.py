@@ -7,10 +7,11 @@ Layering, most specific last: the rule's section in the rule set (and the sets i
 
 from __future__ import annotations
 
+import copy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,6 +20,9 @@ else:  # pragma: no cover
 
 from siqa.findings import Severity
 from siqa.registry import matches
+
+if TYPE_CHECKING:
+    from siqa.dataset.decode import Limits
 
 _RESERVED = {"enabled", "severity"}
 
@@ -98,6 +102,15 @@ class RuleSet:
         return cls(path, data, list(select) or list(rules.get("select", ["ALL"])),
                    [*rules.get("ignore", []), *ignore])
 
+    def limits(self) -> Limits:
+        """What one dataset file may make the reader read or allocate: the defaults, overridden under `[limits]`."""
+        from siqa.dataset.decode import Limits  # the decoders import numpy and soundfile: only when auditing
+
+        try:
+            return Limits.from_mapping(self.data.get("limits", {}), str(self.path))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
     def option(self, name: str, default: Any = None) -> Any:
         return self.data.get("settings", {}).get(name, default)
 
@@ -133,6 +146,18 @@ class RuleSet:
         if not merged:
             raise ConfigError(f"signal {name!r} has no settings in rule set {self.path} (add [signals.{name}])")
         return merged
+
+    def override_signal(self, name: str, values: dict[str, Any]) -> RuleSet:
+        """This rule set with `[signals.<name>]` values replaced (command-line options such as --asr-budget);
+        every site and label takes them too, so they are not overridden again below."""
+        if not values:
+            return self
+        data = copy.deepcopy(self.data)
+        data.setdefault("signals", {}).setdefault(name, {}).update(values)
+        for kind in ("sites", "labels"):
+            for section in data.get(kind, {}).values():
+                section.get("signals", {}).get(name, {}).update(values)
+        return RuleSet(self.path, data, self.select, self.ignore)
 
     def thresholds(self, code: str) -> dict[str, Any]:
         """The rule's base thresholds and every site/label override, for its doc page."""

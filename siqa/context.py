@@ -7,6 +7,7 @@ severity), so a rule states only what it measured.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from siqa.config import RuleSet, RuleSettings
@@ -78,6 +79,13 @@ class RuleContext:
     signals: SignalCache
     ruleset: RuleSet
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    cache_dir: Path | None = None  # the audit's cache folder (`<out>/.siqa-cache`); None with --no-cache
+    collected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def collect(self, channel: str, record: dict[str, Any]) -> None:
+        """Hand a JSON-friendly record to a release-wide pass (identity fingerprints, read by `channel`): it comes
+        back with the task's findings and is cached with them, so a re-run returns it without recomputing."""
+        self.collected.setdefault(channel, []).append(record)
 
     def measure(self, unit: Unit, name: str, value: float) -> None:
         """Record a measured quantity for every unit, flagged or not (bleed level, SNR): per-site distributions

@@ -38,9 +38,10 @@ def apply(
     from siqa.patches.backup import BackupError, default_folder, is_inside
     from siqa.patches.model import PatchFileError
     from siqa.patches.summary import render_apply
+    from siqa.reports.gate.text import visible_controls
     from siqa.reports.terminal import safe
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either
     if in_place and out is not None:
         raise typer.BadParameter("--out and --in-place exclude each other")
     if not root.is_dir():
@@ -58,7 +59,7 @@ def apply(
         err.print(f"[red]siqa apply: {safe(str(error))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     for diff in report.diffs:
-        sys.stdout.write(diff)
+        sys.stdout.write(visible_controls(diff))  # the documents' text is dataset text
     render_apply(report, err, dry_run)
     if report.written:
         err.print(f"wrote {len(report.written)} files {'in place' if out is None else f'under {out}'}",

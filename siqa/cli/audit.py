@@ -17,6 +17,11 @@ class Engine(str, Enum):
     ray = "ray"
 
 
+class AsrBackendName(str, Enum):
+    faster_whisper = "faster-whisper"
+    none = "none"
+
+
 class OutputFormat(str, Enum):
     summary = "summary"
     table = "table"
@@ -50,20 +55,31 @@ def audit(
     cache: bool = typer.Option(True, help="Reuse results of unchanged rules on unchanged files (and resume a "
                                           "killed run) from the output folder's cache."),
     report: bool = typer.Option(True, help="Also write per-site tables and the HTML dashboard (siqa report)."),
+    asr: Optional[AsrBackendName] = typer.Option(None, help="ASR backend for the transcript and prompt "
+                                                 "cross-checks; none: ASR-dependent rules are skipped, with the "
+                                                 "reason (default: the rule set's [signals.asr])."),
+    asr_budget: Optional[float] = typer.Option(None, help="Share of each session's audio seconds ASR may "
+                                                          "transcribe (1.0: everything; see docs/asr.md)."),
+    asr_model: Optional[str] = typer.Option(None, help="Whisper model: bundled (the tiny model the demo extra "
+                                                       "installs), a name such as large-v3, or a local "
+                                                       "CTranslate2 folder."),
+    asr_device: Optional[str] = typer.Option(None, help="Where ASR runs: cpu, cuda or auto."),
+    asr_compute_type: Optional[str] = typer.Option(None, help="CTranslate2 compute type: int8, float16, "
+                                                              "int8_float16, float32 ..."),
 ) -> None:
     """Audit a batch: findings to the output folder (JSONL, Parquet), a summary by family and site on stderr."""
     from rich.console import Console
 
-    from siqa.audit import AuditOptions, OutputBusy, run_audit
+    from siqa.audit import AuditOptions, OutputBusy, OutputError, run_audit
     from siqa.config import ConfigError
     from siqa.dataset.errors import DatasetNotFound, TableError
     from siqa.engine.local import default_jobs
     from siqa.engine.ray import EngineUnavailable
     from siqa.findings import Severity
     from siqa.reports.progress import audit_progress
-    from siqa.reports.terminal import findings_table
+    from siqa.reports.terminal import findings_table, safe
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either
     try:
         threshold = None if fail_on == "never" else Severity.parse(fail_on)
         if batch is None:
@@ -72,7 +88,8 @@ def audit(
             root, batch = ensure_demo_root(err), DEMO_BATCH
         options = AuditOptions(batch=batch, root=root, label=label, rules=rules, select=_codes(select),
                                ignore=_codes(ignore), out=out, jobs=jobs or default_jobs(), cache=cache,
-                               engine=engine.value, address=address)
+                               engine=engine.value, address=address,
+                               asr=_asr_overrides(asr, asr_budget, asr_model, asr_device, asr_compute_type))
         collected: list = []
         if output_format is OutputFormat.jsonl:  # stream: stdout carries one finding per line, nothing else
             on_finding = lambda f: sys.stdout.write(f.to_json() + "\n")  # noqa: E731
@@ -82,32 +99,45 @@ def audit(
             on_finding = collected.append
         with audit_progress(err) as progress:
             outcome = run_audit(options, on_finding=on_finding, progress=progress)
-    except (DatasetNotFound, ConfigError, TableError, OutputBusy, EngineUnavailable, ValueError, OSError) as error:
-        err.print(f"[red]siqa audit: {error}[/]", highlight=False)
+    except (DatasetNotFound, ConfigError, TableError, OutputBusy, OutputError, EngineUnavailable, ValueError,
+            OSError) as error:
+        err.print(f"[red]siqa audit: {safe(str(error))}[/]", highlight=False)
         raise typer.Exit(EXIT_TOOL_ERROR) from None
     if output_format is OutputFormat.table:
-        findings_table(sorted(collected, key=lambda f: f.sort_key()), Console())
+        findings_table(sorted(collected, key=lambda f: f.sort_key()), Console(emoji=False))
     elif output_format is OutputFormat.json:
         sys.stdout.write("[" + ",\n".join(f.to_json() for f in collected) + "]\n")
     outcome.summary.render(err)
     if report:
         _report(outcome.out_dir, options.root, err)
-    err.print(f"findings: {outcome.findings_path}", highlight=False, soft_wrap=True)
+    err.print(f"findings: {safe(str(outcome.findings_path))}", highlight=False, soft_wrap=True)
     failed = threshold is not None and outcome.summary.count_at_least(threshold) > 0
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def _asr_overrides(backend: Optional[AsrBackendName], budget: Optional[float], model: Optional[str],
+                   device: Optional[str], compute_type: Optional[str]) -> dict:
+    """The --asr* options given, as `[signals.asr]` values."""
+    if budget is not None and not 0.0 <= budget <= 1.0:
+        raise typer.BadParameter(f"--asr-budget must be between 0 and 1, not {budget}")
+    given = {"backend": backend.value if backend else None, "budget": budget, "model": model, "device": device,
+             "compute_type": compute_type}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _report(out_dir: Path, root: Optional[Path], err) -> None:
     """The dashboard is a view of the findings: if it fails, say so and keep the audit's outcome."""
     from siqa.dataset.batch import resolve_root
     from siqa.reports.dashboard import build_reports
+    from siqa.reports.terminal import safe
 
     try:
         outcome = build_reports(out_dir, resolve_root(root)[0])
     except Exception as error:  # noqa: BLE001 - the audit's findings are already written
-        err.print(f"[yellow]siqa audit: the report could not be built: {type(error).__name__}: {error}[/]")
+        reason = safe(f"{type(error).__name__}: {error}")
+        err.print(f"[yellow]siqa audit: the report could not be built: {reason}[/]", highlight=False)
         return
-    err.print(f"dashboard: {outcome.dashboard / 'index.html'}", highlight=False, soft_wrap=True)
+    err.print(f"dashboard: {safe(str(outcome.dashboard / 'index.html'))}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

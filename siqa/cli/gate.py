@@ -38,7 +38,7 @@ def gate(
     from siqa.reports.site_tables import ReportInputError
     from siqa.reports.terminal import safe
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True, emoji=False)  # dataset text: no :emoji: codes either
     paths = default_paths(out or current / GATE_DIR)
     overrides = {"markdown": markdown, "junit": junit, "sarif": sarif, "github": annotations}
     paths.update({name: path for name, path in overrides.items() if path is not None})

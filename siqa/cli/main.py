@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from siqa.cli import apply, audit, gate, report, revert, rules, synth
+from siqa.cli import apply, audit, gate, identity, report, revert, rules, synth
 
 app = typer.Typer(
     name="siqa",
@@ -13,7 +13,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (audit, apply, revert, report, gate, rules, synth):
+for command in (audit, identity, apply, revert, report, gate, rules, synth):
     command.register(app)
 
 

@@ -26,7 +26,7 @@ def report(
     from siqa.reports.site_tables import ReportInputError
     from siqa.reports.terminal import safe
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True, emoji=False)  # dataset text: no :emoji: codes either
     if out is None and len(folders) > 1:
         err.print("[red]siqa report: several folders are merged into one report: say where with --out[/]")
         raise typer.Exit(EXIT_TOOL_ERROR)

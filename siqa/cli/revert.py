@@ -24,7 +24,7 @@ def revert(
     from siqa.patches.summary import render_revert
     from siqa.reports.terminal import safe
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either
     if not root.is_dir():
         raise typer.BadParameter(f"{root} is not a folder", param_hint="--root")
     try:

@@ -20,9 +20,11 @@ def rules(
 
     from siqa.config import ConfigError, RuleSet
     from siqa.registry import FAMILIES, RegistryError, all_rules, get_rule
+    from siqa.reports.gate.text import visible_controls
     from siqa.reports.rule_docs import rule_page
+    from siqa.reports.terminal import safe
 
-    console = Console()
+    console = Console(emoji=False)
     if export is not None:
         export.mkdir(parents=True, exist_ok=True)
         rules_loaded = RuleSet.load(ruleset)
@@ -40,15 +42,15 @@ def rules(
                 family = rule.family
                 table.add_section()
                 table.add_row(f"[bold]{family}[/]", f"[bold]{FAMILIES[family]}[/]", "", "", "")
-            table.add_row(rule.code, rule.name, rule.title, rule.status, rule.severity.value)
+            table.add_row(rule.code, safe(rule.name), safe(rule.title), rule.status, rule.severity.value)
         console.print(table)
         return
     try:
         page = rule_page(get_rule(code), RuleSet.load(ruleset))
     except (RegistryError, ConfigError) as error:
-        Console(stderr=True).print(f"[red]siqa rules: {error}[/]")
+        Console(stderr=True, emoji=False).print(f"[red]siqa rules: {safe(str(error))}[/]", highlight=False)
         raise typer.Exit(2) from None
-    console.print(Markdown(page))
+    console.print(Markdown(visible_controls(page)))  # plugins' doc pages may carry control characters
 
 
 def register(app: typer.Typer) -> None:

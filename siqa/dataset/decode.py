@@ -8,15 +8,17 @@ member's byte window); `path` is only the display name used in messages.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
 import os
+import stat
 import zipfile
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, Any, Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import IO, Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import soundfile as sf
@@ -32,17 +34,36 @@ class Limits:
     """Upper bounds on what one file may make siqa read or allocate; anything larger is refused unread.
 
     The defaults are far above what the release holds (a 48 kHz mono 16-bit WAV of 2 GiB is over 6 hours)
-    and far below what a hostile header can declare.
+    and far below what a hostile header can declare. `audio_seconds` bounds the decoded duration: a small file
+    whose header declares 1 Hz would otherwise make the 16 kHz analysis copy 16000 times its sample count.
+    A rule set sets them under `[limits]`.
     """
 
     wav_bytes: int = 2 << 30
     json_bytes: int = 256 << 20
     json_depth: int = 64
     array_bytes: int = 2 << 30
+    audio_seconds: float = 8 * 3600.0
+    table_bytes: int = 256 << 20
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], source: str) -> Limits:
+        """Limits from a rule set's `[limits]` table; unknown names and non-positive values are errors."""
+        defaults = cls()
+        known = [f.name for f in fields(cls)]
+        for name, value in values.items():
+            if name not in known:
+                raise ValueError(f"{source}: unknown limit {name!r} under [limits] (known: {', '.join(known)})")
+            kinds = (int, float) if isinstance(getattr(defaults, name), float) else (int,)
+            if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+                raise ValueError(f"{source}: [limits] {name} must be a positive "
+                                 f"{'number' if float in kinds else 'integer'}, not {value!r}")
+        return replace(defaults, **values)
 
 
 DEFAULT_LIMITS = Limits()
 WAV_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64"})
+FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
                NotImplementedError, RuntimeError)  # RuntimeError: encrypted member; NotImplementedError: codec
 
@@ -56,12 +77,28 @@ def guard(path: str, kind: str) -> Iterator[None]:
         raise ReadError(path, kind, f"cannot read: {error.strerror or error}") from None
 
 
+def open_regular(path: str | os.PathLike[str], follow_symlinks: bool = False) -> IO[bytes]:
+    """`path` opened for binary reading if it is a regular file, else OSError: a FIFO would block the reader
+    forever, a device never ends, and a listed file may have been swapped for a link since it was listed."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "is a symbolic link (refused)") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file (FIFO, device or folder; refused)")
+    return os.fdopen(descriptor, "rb")
+
+
 @contextmanager
 def opened(source: Input, path: str, kind: str) -> Iterator[IO[bytes]]:
     """A binary handle on `source`: opened (and closed) here for a path, passed through for a file-like."""
     with guard(path, kind):
         if isinstance(source, (str, os.PathLike)):
-            with open(source, "rb") as handle:
+            with open_regular(source) as handle:
                 yield handle
         else:
             yield source
@@ -135,6 +172,9 @@ def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Aud
         if size > limits.wav_bytes:
             raise ReadError(path, "wav", f"{size} bytes, over the {limits.wav_bytes}-byte limit")
         info = _audio_info(handle, path)
+        if info.duration > limits.audio_seconds:
+            raise ReadError(path, "wav", f"header declares {info.duration:.0f} s of audio ({info.frames} frames at "
+                                         f"{info.sample_rate} Hz), over the {limits.audio_seconds:.0f}-second limit")
         handle.seek(0)
         try:
             samples, _ = sf.read(handle, dtype="float32", always_2d=False)
@@ -142,6 +182,9 @@ def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Aud
             raise ReadError(path, "wav", f"cannot decode samples: {error}") from None
     if len(samples) != info.frames:
         raise ReadError(path, "wav", f"truncated: header declares {info.frames} frames, file holds {len(samples)}")
+    if info.subtype in FLOAT_SUBTYPES and not np.isfinite(samples).all():  # integer PCM is always finite
+        count = int(np.count_nonzero(~np.isfinite(samples)))
+        raise ReadError(path, "wav", f"{count} samples are NaN or infinite: not audio any rule can measure")
     return Audio(samples, info, path)
 
 

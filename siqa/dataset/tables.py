@@ -9,11 +9,14 @@ missing table is None (they are optional); a broken one raises TableError naming
 from __future__ import annotations
 
 import csv
+import io
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
+from siqa.dataset.decode import DEFAULT_LIMITS, Limits, open_regular
 from siqa.dataset.errors import TableError
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -32,12 +35,17 @@ def _fit(row: list[str], header: list[str], path: Path, line: int) -> list[str]:
     return row + [""] * (len(header) - len(row))
 
 
-def read_csv_text(path: Path) -> pd.DataFrame:
+def read_csv_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """A CSV as a frame of strings, strictly: pandas would turn a row with one field too many into an index
     and shift every column of the table silently, so the csv module parses and each row's width is checked.
-    Rows short of fields are padded with empty cells (editors commonly drop trailing empties)."""
+    Rows short of fields are padded with empty cells (editors commonly drop trailing empties). Only a regular
+    file within `limits.table_bytes` is read (a FIFO in a table's place would block forever)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
+        with open_regular(path, follow_symlinks=True) as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+            size = os.fstat(raw.fileno()).st_size
+            if size > limits.table_bytes:
+                raise TableError(f"{path}: {size} bytes, over the {limits.table_bytes}-byte limit")
             reader = csv.reader(handle, strict=True)
             header = next(reader, [])
             rows = [_fit(row, header, path, reader.line_num) for row in reader if row]
@@ -51,13 +59,14 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, dtype=str)
 
 
-def load_table(path: Path, name: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def load_table(path: Path, name: str, mapping: Mapping[str, str] | None = None,
+               limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Read a CSV as text and rename the mapped columns to their canonical names; other columns are kept.
 
     A file column that already bears a canonical name another column is mapped to is kept as `<name>_unmapped`.
     """
     mapping = {**{c: c for c in REQUIRED_COLUMNS[name]}, **(mapping or {})}
-    frame = read_csv_text(path)
+    frame = read_csv_text(path, limits)
     for canonical in REQUIRED_COLUMNS[name]:
         actual = mapping[canonical]
         if actual not in frame.columns:
@@ -72,22 +81,24 @@ def load_table(path: Path, name: str, mapping: Mapping[str, str] | None = None) 
 class RootTables:
     """The root tables of one dataset root, loaded on first access. Picklable: it holds paths until read."""
 
-    def __init__(self, root: Path, mapping: ColumnMapping | None = None) -> None:
+    def __init__(self, root: Path, mapping: ColumnMapping | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.root = Path(root)
         self.mapping = {table: dict(columns) for table, columns in (mapping or {}).items()}
+        self.limits = limits
         self._loaded: dict[str, pd.DataFrame | None] = {}
 
     @classmethod
-    def load(cls, root: Path, mapping: ColumnMapping | None = None) -> RootTables:
+    def load(cls, root: Path, mapping: ColumnMapping | None = None, limits: Limits = DEFAULT_LIMITS) -> RootTables:
         """`mapping` is `{table: {canonical column: release column}}`, as under `[tables.<table>.columns]`."""
-        return cls(root, mapping)
+        return cls(root, mapping, limits)
 
     def table(self, name: str) -> pd.DataFrame | None:
         if name not in REQUIRED_COLUMNS:
             raise KeyError(f"unknown root table {name!r} (known: {', '.join(TABLE_NAMES)})")
         if name not in self._loaded:
             path = self.root / f"{name}.csv"
-            self._loaded[name] = load_table(path, name, self.mapping.get(name)) if path.exists() else None
+            present = path.exists() or path.is_symlink()  # a dangling link is a table that cannot be read
+            self._loaded[name] = load_table(path, name, self.mapping.get(name), self.limits) if present else None
         return self._loaded[name]
 
     @property
@@ -107,4 +118,4 @@ class RootTables:
         return self.table("filelist")
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"root": self.root, "mapping": self.mapping, "_loaded": {}}
+        return {"root": self.root, "mapping": self.mapping, "limits": self.limits, "_loaded": {}}

@@ -1,4 +1,5 @@
-"""Codes the engine emits about itself (`SQ`): a rule that crashed on a unit, a plugin that failed to load.
+"""Codes the engine emits about itself (`SQ`): a rule that crashed on a unit, a plugin that failed to load, a
+worker process that died.
 
 They are documented like any rule so `siqa rules SQ001` explains them, but never scheduled: the engine calls
 these builders when the failure happens, and the run goes on.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import traceback
 
-from siqa.context import RuleContext, Unit
+from siqa.context import BatchInfo, RuleContext, Unit
+from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import PluginFailure, rule
 
@@ -48,4 +50,27 @@ def plugin_failed(failure: PluginFailure, batch: str) -> Finding:
         code="SQ002", severity=Severity.ERROR, confidence=1.0, scope=Scope.BATCH, site="*", batch=batch,
         message=f"validator plugin {failure.name!r} ({failure.value}) failed to load; its rules did not run",
         evidence={"plugin": failure.name, "target": failure.value, "traceback": failure.error},
+    )
+
+
+@rule("SQ003", "worker-died", scope=Scope.SESSION, severity=Severity.ERROR, emitted=True)
+def worker_died(session: Session, batch: BatchInfo) -> Finding:
+    """The process auditing a session died, on every try, also when the session ran alone.
+
+    ## What it means
+    A worker ended abruptly (killed by a signal, by the kernel for lack of memory, or crashed in native code)
+    while auditing this session. The sessions in flight with it ran again one at a time; this one killed its
+    worker on each try, so none of its rules ran. Every other session was audited, and the next run tries this one
+    again.
+
+    ## Evidence
+    `interactions`, `files`: what the session holds.
+    """
+    interactions = session.interactions
+    return Finding(
+        code="SQ003", severity=Severity.ERROR, confidence=1.0, scope=Scope.SESSION, site=session.site,
+        batch=batch.name, session_key=session.key,
+        message=f"session {session.key}: the worker process auditing it died on every try (killed, out of memory "
+                "or a native crash); its rules did not run",
+        evidence={"interactions": len(interactions), "files": sum(len(i.participants) for i in interactions)},
     )

@@ -2,6 +2,11 @@
 
 Ordered results make outputs identical whatever `--jobs` is; the in-flight window (a few tasks per worker)
 bounds memory, since at most that many sessions' results wait to be written.
+
+A worker that dies (killed, out of memory, a crash in native code) breaks the whole pool, and every session in
+flight loses its result. Those sessions run again one at a time in a one-worker pool, so the one that kills its
+worker is known: when it does so on every try it becomes an SQ003 finding, and the others' results are as if
+nothing had happened.
 """
 
 from __future__ import annotations
@@ -10,26 +15,88 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Generator, Iterable, Iterator
 
 from siqa.dataset.units import Session
+from siqa.engine.internal import worker_died
 from siqa.engine.plan import Plan
 from siqa.engine.task import TaskResult, run_session
 
 IN_FLIGHT_PER_WORKER = 2
+ALONE_TRIES = 2
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    # spawn, not fork: workers start clean (no inherited locks or progress threads) on every platform.
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
 def run_local(sessions: Iterable[Session], plan: Plan, jobs: int) -> Iterator[TaskResult]:
     if jobs <= 1:
         yield from (run_session(session, plan) for session in sessions)
         return
-    # spawn, not fork: workers start clean (no inherited locks or progress threads) on every platform.
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from ordered(pool.submit, sessions, plan, jobs * IN_FLIGHT_PER_WORKER)
+    remaining = iter(sessions)
+    while True:
+        with _pool(jobs) as pool:
+            lost = yield from _until_broken(pool, remaining, plan, jobs * IN_FLIGHT_PER_WORKER)
+        if not lost:
+            return
+        yield from _one_by_one(lost, plan)
+
+
+def _until_broken(pool: ProcessPoolExecutor, sessions: Iterator[Session], plan: Plan,
+                  window: int) -> Generator[TaskResult, None, list[Session]]:
+    """Results in order until the pool breaks; returns the sessions whose results were lost (none if it held)."""
+    pending: deque[tuple[Session, Future]] = deque()
+
+    def next_result() -> TaskResult | None:
+        try:
+            result = pending[0][1].result()
+        except BrokenProcessPool:
+            return None
+        pending.popleft()
+        return result
+
+    for session in sessions:
+        try:
+            pending.append((session, pool.submit(run_session, session, plan)))
+        except BrokenProcessPool:
+            return [*(s for s, _ in pending), session]
+        if len(pending) >= window:
+            if (result := next_result()) is None:
+                return [s for s, _ in pending]
+            yield result
+    while pending:
+        if (result := next_result()) is None:
+            return [s for s, _ in pending]
+        yield result
+    return []
+
+
+def _one_by_one(sessions: list[Session], plan: Plan) -> Iterator[TaskResult]:
+    """Each session alone in a one-worker pool, tried `ALONE_TRIES` times: one whose worker dies every time is
+    reported (SQ003); one that was only caught in another's fall, or hit by a passing kill, loses nothing."""
+    pool = None
+    try:
+        for session in sessions:
+            result = None
+            for _ in range(ALONE_TRIES):
+                pool = pool or _pool(1)
+                try:
+                    result = pool.submit(run_session, session, plan).result()
+                    break
+                except BrokenProcessPool:
+                    pool.shutdown()
+                    pool = None
+            yield result or TaskResult(session.key, findings=[worker_died(session, plan.batch)])
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def ordered(submit: Callable[..., Future], sessions: Iterable[Session], plan: Plan, window: int) -> Iterator[TaskResult]:

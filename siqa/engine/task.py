@@ -32,6 +32,7 @@ class TaskResult:
     findings: list[Finding] = field(default_factory=list)
     skips: list[dict[str, Any]] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    collected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # RuleContext.collect, by channel
     files: int = 0
     interactions: int = 0
     audio_seconds: float = 0.0
@@ -67,9 +68,10 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         result.findings.extend(Finding.from_dict(f) for f in hit["findings"])
         result.skips.extend(hit["skips"])
         result.metrics.extend(hit.get("metrics", []))
+        _gather(result.collected, hit.get("collected", {}))
         result.cached += 1
         return
-    ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset)
+    ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset, cache_dir=plan.cache_dir)
     findings: list[Finding] = []
     skips: list[dict[str, Any]] = []
     crashed = False
@@ -91,9 +93,15 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     result.findings.extend(findings)
     result.skips.extend(skips)
     result.metrics.extend(ctx.metrics)
+    _gather(result.collected, ctx.collected)
     if key and not crashed:  # a crash is retried on the next run, never cached
         result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings], "skips": skips,
-                                       "metrics": ctx.metrics}))
+                                       "metrics": ctx.metrics, "collected": ctx.collected}))
+
+
+def _gather(into: dict[str, list[dict[str, Any]]], records: dict[str, list[dict[str, Any]]]) -> None:
+    for channel, rows in records.items():
+        into.setdefault(channel, []).extend(rows)
 
 
 def _skip_record(rule: Rule, unit: Unit, reason: str) -> dict[str, Any]:

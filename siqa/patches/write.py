@@ -20,6 +20,7 @@ from siqa.patches.content import Part, read_parts
 from siqa.patches.model import PATCHES_JSONL, FixStatus, PatchFix, PatchRecord, fix_id, write_records
 from siqa.patches.modality import split_fix
 from siqa.patches.ops import PatchError, apply_patch
+from siqa.patches.rows import is_table, split_rows
 from siqa.patches.targets import Target, TargetError, parse_target, resolve_inside
 
 _RANK = {Applicability.SAFE: 0, Applicability.UNSAFE: 1, Applicability.DISPLAY_ONLY: 2}
@@ -96,7 +97,8 @@ def _candidates(findings: Iterable[Finding]) -> list[_Candidate]:
         if ident in seen:
             continue
         try:
-            seen[ident] = _Candidate(ident, finding, fix, split_fix(fix.target, fix.operations))
+            split = split_rows if is_table(fix.target) else split_fix
+            seen[ident] = _Candidate(ident, finding, fix, split(fix.target, fix.operations))
         except PatchError as error:
             seen[ident] = _Candidate(ident, finding, fix, [(fix.target, fix.operations)], str(error))
     return sorted(seen.values(), key=_Candidate.priority)

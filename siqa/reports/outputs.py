@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,15 +37,27 @@ PARQUET_SCHEMA = pa.schema([
 @contextmanager
 def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temp file beside `path`; on success fsync and rename it over `path`; on failure remove it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with atomic_files([path], mode) as (handle,):
+        yield handle
+
+
+@contextmanager
+def atomic_files(paths: Sequence[Path], mode: str = "w") -> Iterator[list[IO[Any]]]:
+    """Outputs written together: a temp file beside each path; only once the block succeeded and every one is
+    fsynced are they renamed into place, so a failure (a full disk) leaves all of them as they were."""
+    temps = [path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths]
     try:
-        with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with ExitStack() as stack:
+            handles = [stack.enter_context(open(t, mode, encoding=None if "b" in mode else "utf-8")) for t in temps]
+            yield handles
+            for handle in handles:
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, path in zip(temps, paths):
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
 
 
 def _row(finding: Finding) -> dict[str, Any]:

@@ -14,7 +14,7 @@ def rule_page(rule: Rule, ruleset: RuleSet) -> str:
              f"- default severity: {rule.severity.value}", f"- status: {rule.status}",
              f"- reads: {', '.join(rule.reads) or 'nothing beyond the index'}", "",
              *doc_lines[1:], ""]
-    if rule.emitted:
+    if rule.emitted and not any(ruleset.thresholds(rule.code).values()):  # the engine's own codes (SQ)
         return "\n".join(lines)
     lines += [f"## Thresholds ({ruleset.path.name})", ""]
     layers = ruleset.thresholds(rule.code)

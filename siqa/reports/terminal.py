@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from rich.console import Console
@@ -10,13 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from siqa.findings import Finding
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from siqa.reports.gate.text import visible_controls
 
 
 def safe(text: str) -> str:
-    """Dataset text for a rich console: control characters (ANSI escapes included) made visible, markup escaped."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+    """Dataset text for a rich console: control characters (ESC, CSI, OSC, BEL, backspace, carriage return,
+    direction overrides) made visible, rich markup escaped (`[red]` prints as written). Tab and newline stay."""
+    return escape(visible_controls(text).replace("\r", "\\x0d"))
 
 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}

@@ -436,12 +436,26 @@ def _first_window(fd: FileDraft) -> dict[str, Any]:
 
 @defect("moi_truncated", "MO")
 def _moi_truncated(draft, rng):
+    """The window keeps 30-50% of the behaviour: its start, its end, or both cut."""
     fd = _pick(draft, rng)
     window = _first_window(fd)
     start, end = window["start"], window["end"]
-    window["end"] = round(start + (end - start) * float(rng.uniform(0.3, 0.5)), 3)
-    return {"file": fd, "magnitude": round(end - window["end"], 3), "unit": "s", "span": [start, end],
-            "details": {"annotated": [start, window["end"]], "behaviour": [start, end]}}
+    kept = (end - start) * float(rng.uniform(0.3, 0.5))
+    cut = str(rng.choice(["start", "end", "both"]))
+    lead = {"start": end - start - kept, "end": 0.0, "both": (end - start - kept) / 2}[cut]
+    window["start"], window["end"] = round(start + lead, 3), round(start + lead + kept, 3)
+    return {"file": fd, "magnitude": round(end - start - kept, 3), "unit": "s", "span": [start, end],
+            "details": {"annotation": "1P-IS", "index": 0, "cut": cut, "annotated": [window["start"], window["end"]],
+                        "behaviour": [start, end]}}
+
+
+def _quiet_start(fd: FileDraft, length: float, rng: np.random.Generator) -> float:
+    """Where a window of `length` seconds can go away from every behaviour event: random among the places at
+    least 1 s clear of them, else the clearest place the file has."""
+    starts = np.arange(0.3, max(0.4, fd.duration - length - 0.3), 0.1)
+    clearance = np.array([min((max(s - (b + length), b - e) for s, e in fd.events), default=np.inf) for b in starts])
+    clear = starts[clearance >= 1.0]
+    return round(float(rng.choice(clear) if len(clear) else starts[int(np.argmax(clearance))]), 3)
 
 
 @defect("moi_displaced", "MO")
@@ -449,39 +463,41 @@ def _moi_displaced(draft, rng):
     fd = _pick(draft, rng)
     window = _first_window(fd)
     start, end = window["start"], window["end"]
-    busy = sorted(fd.events)
-    free = [b for b in np.arange(0.5, fd.duration - (end - start) - 0.5, 0.5)
-            if all(b + (end - start) + 1.0 < s or b > e + 1.0 for s, e in busy)]
-    new = float(free[int(rng.integers(len(free)))]) if free else max(0.0, fd.duration - (end - start) - 0.2)
-    window["start"], window["end"] = round(new, 3), round(new + end - start, 3)
-    return {"file": fd, "span": [window["start"], window["end"]], "details": {"behaviour": [start, end]}}
+    new = _quiet_start(fd, end - start, rng)
+    window["start"], window["end"] = new, round(new + end - start, 3)
+    return {"file": fd, "magnitude": round(new - start, 3), "unit": "s", "span": [window["start"], window["end"]],
+            "details": {"annotation": "1P-IS", "index": 0, "annotated": [window["start"], window["end"]],
+                        "behaviour": [start, end]}}
 
 
 @defect("moi_spurious", "MO")
 def _moi_spurious(draft, rng):
     fd = _pick(draft, rng)
-    busy = sorted(fd.events)
-    free = [b for b in np.arange(0.5, fd.duration - 2.5, 0.5) if all(b + 3.0 < s or b > e + 1.0 for s, e in busy)]
-    start = float(free[int(rng.integers(len(free)))]) if free else 0.5
-    fd.meta["annotations:3P-V"].append({"start_time": round(start, 3), "end_time": round(start + 2.0, 3),
-                                        "label": "spurious"})
-    return {"file": fd, "span": [start, start + 2.0]}
+    start = _quiet_start(fd, 2.0, rng)
+    windows = fd.meta["annotations:3P-V"]
+    windows.append({"start_time": start, "end_time": round(start + 2.0, 3), "label": "spurious"})
+    return {"file": fd, "span": [start, start + 2.0],
+            "details": {"annotation": "3P-V", "index": len(windows) - 1, "annotated": [start, start + 2.0]}}
 
 
 # --- audio-video sync ------------------------------------------------------------------------------------------
 
 @defect("av_offset", "AV")
 def _av_offset(draft, rng):
+    """The face keypoints lag (positive) or lead (negative) the audio by 2-10 frames."""
     fd = _pick(draft, rng)
     frames = int(rng.choice([-1, 1]) * rng.integers(2, 11))
     key = "boxes_and_keypoints:keypoints"
     fd.features[key] = np.roll(fd.features[key], frames, axis=0)
-    return {"file": fd, "magnitude": frames, "unit": "frames"}
+    return {"file": fd, "magnitude": frames, "unit": "frames",
+            "details": {"offset_ms": round(frames / FPS * 1000, 1)}}
 
 
 @defect("frame_drift", "AV")
 def _frame_drift(draft, rng):
+    """The MP4 holds 3% more frames than the audio's duration at its frame rate: sync drifts along the file."""
     fd = _pick(draft, rng)
     extra = int(round(fd.video_frames * 0.03))
     fd.video_frames += extra
-    return {"file": fd, "magnitude": extra, "unit": "frames"}
+    return {"file": fd, "magnitude": extra, "unit": "frames",
+            "details": {"ratio": round(extra / (fd.video_frames - extra), 4)}}

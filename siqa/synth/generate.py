@@ -18,7 +18,7 @@ from siqa.synth.annotations import annotate, behaviour_events
 from siqa.synth.conversation import converse, vad_segments
 from siqa.synth.defects import CATALOGUE
 from siqa.synth.draft import FileDraft, InteractionDraft
-from siqa.synth.features import behaviour_curve, frames_for, make_features, speech_envelope
+from siqa.synth.features import behaviour_curve, frames_for, livelier_voice, make_features, speech_envelope
 from siqa.synth.mixing import mix_channel
 from siqa.synth.people import Person, people_pool
 from siqa.synth.profiles import DefectProfile
@@ -105,7 +105,7 @@ def _people_defects(plans: list[dict[str, Any]], profile: DefectProfile, pool: l
             written = int(rng.choice(others)) if others else person.number
             kind = "id_shared"
         else:
-            written, kind = 9000 + int(plan["number"]) % 1000 + slot, "id_split"
+            written, kind = 9000 + 2 * int(plan["number"]) + slot, "id_split"  # unique across batches
         plan["ids"][slot] = written
         records.append({"family": "ID", "defect": kind, "scope": "session", "site": plan["site"].site,
                         "session_key": f"{plan['site'].site}_S{plan['number']:04d}", "magnitude": None,
@@ -128,12 +128,14 @@ def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig
         truth.append(_truth(defect, spec.apply(draft, rng), draft))
     if spec and spec.stage == "mix":
         truth.append(_truth(defect, spec.apply(draft, rng), draft))
+    for fd in files:  # behaviour first: the livelier voice is what both channels carry
+        fd.events = behaviour_events(fd.duration, rng)
+        fd.clean = livelier_voice(fd.clean, fd.events)
     for i, fd in enumerate(files):
         partner = files[1 - i]
         fd.meta = {"id": str(fd.file_id), TRANSCRIPT_KEY: fd.meta[TRANSCRIPT_KEY], VAD_KEY: vad_segments(fd.clean)}
         fd.audio = mix_channel(fd.clean, partner.clean, draft.bleed_db[i], site.bleed_lag_ms, site.noise_dbfs, rng)
         frames = frames_for(fd.duration)
-        fd.events = behaviour_events(fd.duration, rng)
         valid = rng.random(frames) >= site.invalid_frame_ratio
         fd.features = make_features(fd.person, speech_envelope(fd.clean, frames),
                                     behaviour_curve(frames, fd.events, rng), valid, rng)
@@ -253,9 +255,13 @@ def _write_file(bf: BuiltFile, config: SynthConfig, split_dir: Path, batch_dir: 
 def _write_tables(out: Path, plans: list[dict[str, Any]], pool: list[Person], interaction_rows: list[dict],
                   file_rows: list[dict]) -> None:
     bfi = ("extraversion", "agreeableness", "conscientiousness", "negative_emotionality", "open_mindedness")
+    pool_numbers = {p.number for p in pool}  # a person split under a new id was registered under it too
+    registered = [(p.number, p.bfi) for p in pool] + [
+        (number, person.bfi) for plan in plans for number, person in zip(plan["ids"], plan["people"])
+        if number and number not in pool_numbers]
     write.merge_table(out / "participants.csv", [
-        {"participant_id": p.participant_id, **{f"bfi_{d}": str(v) for d, v in zip(bfi, p.bfi)}} for p in pool],
-        "participant_id")
+        {"participant_id": f"P{number:04d}", **{f"bfi_{d}": str(v) for d, v in zip(bfi, scores)}}
+        for number, scores in registered], "participant_id")
     write.merge_table(out / "relationships.csv", [
         {"session_key": f"{plan['site'].site}_S{plan['number']:04d}",
          "participant_a": f"P{plan['ids'][0] or plan['people'][0].number:04d}",

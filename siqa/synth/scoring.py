@@ -25,12 +25,19 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "high_bleed": ("BL001",), "echo_words": ("BL002",), "swapped_channels": ("BL003",),
     "duplicated_channel": ("BL003",), "low_snr": ("RQ001",), "clipping": ("RQ002",), "dropouts": ("RQ003",),
     "dc_offset": ("RQ004",), "mains_hum": ("RQ005",), "loudness_off": ("RQ006",), "out_of_frame": ("RQ007",),
+    "moi_truncated": ("MO001",), "moi_displaced": ("MO002",), "moi_spurious": ("MO002",),
+    "av_offset": ("AV001",), "frame_drift": ("AV002",),
+    "transcript_substitution": ("TR001",), "transcript_deletion": ("TR001", "TR002"),
+    "speech_without_transcript": ("TR002",), "transcript_without_speech": ("TR003",),
+    "prompt_mismatch": ("PR001",), "prompt_off_by_one": ("PR002",),
+    # someone recorded under another person's id splits that id; someone under a new id duplicates their own
+    "id_shared": ("ID001",), "id_split": ("ID002",),
 }
 """Defects with rules today; families whose rules do not exist yet are simply not scored."""
 
 ALSO: dict[str, tuple[str, ...]] = {
     # consequences that are findings in their own right, not false positives
-    "malformed_file_name": ("IN006",),  # the partner left behind is alone in its interaction
+    "malformed_file_name": ("IN006", "IN021"),  # the partner left alone; the file list names the id, now absent
     "frame_drift": ("IN010",),  # the video is longer than the audio
     # words that were never said (or said by the partner) sit in this channel's silence
     "transcript_without_speech": ("TS005",), "echo_words": ("TS005",),
@@ -44,6 +51,19 @@ ALSO: dict[str, tuple[str, ...]] = {
     "low_snr": ("TS004", "TS005"), "mains_hum": ("TS004", "TS005", "RQ001"), "dropouts": ("TS005",),
     "empty_vad": ("TS004",), "segments_out_of_bounds": ("TS004",), "segments_overlapping": ("TS004",),
 }
+_CROSS_CHECK_CONSEQUENCES = {
+    # ASR hears what a channel really holds: the wrong voice, or the partner's voice no longer told apart from
+    # the owner's (partner channel missing, unreadable or silenced; bleed made loud, also by clipping's gain), or
+    # speech that the acoustic activity misses under a DC offset, so transcript and speech disagree
+    "swapped_channels": ("TR001", "TR002", "TR003"), "duplicated_channel": ("TR001", "TR002", "TR003"),
+    "silent_audio_with_vad": ("TR001", "TR002", "TR003"), "dc_offset": ("TR001", "TR002", "TR003"),
+    "echo_words": ("TR003",), "silent_audio": ("TR002",), "high_bleed": ("TR002",), "clipping": ("TR002",),
+    "malformed_file_name": ("TR002",), "missing_partner": ("TR002",), "corrupt_wav": ("TR002",),
+    # the shifted session's interactions each carry a wrong prompt (PR002 says why)
+    "prompt_off_by_one": ("PR001",),
+}
+for _defect, _codes in _CROSS_CHECK_CONSEQUENCES.items():
+    ALSO[_defect] = (*ALSO.get(_defect, ()), *_codes)
 
 
 @dataclass

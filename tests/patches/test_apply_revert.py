@@ -182,6 +182,15 @@ def test_dry_run_prints_a_diff_per_target_and_writes_nothing(cli, dataset, patch
     assert snapshot(patches.parent) == before and not (patches.parent / "backup").exists()
 
 
+def test_a_dry_run_diff_shows_control_characters_in_the_data_visibly(cli, dataset, tmp_path):
+    hostile = "food \x9b2J \u202egnp.exe"  # an 8-bit CSI and a direction override: JSON leaves both raw
+    write_patches([finding("PR001", f"{INTERACTIONS}#V00_S0001_I00000002",
+                           [{"op": "replace", "path": "/prompt", "value": hostile}])], dataset, tmp_path / "audit")
+    result = cli("apply", tmp_path / "audit" / "patches.jsonl", "--root", dataset, "--in-place", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert '+  "prompt": "food \\x9b2J \\u202egnp.exe"' in result.stdout and "\x9b" not in result.stdout
+
+
 def test_conflicts_and_invalid_fixes_are_reported_with_exit_1(cli, dataset, tmp_path):
     findings = standard_findings() + [
         finding("XX001", EXTRACTED, [{"op": "replace", "path": "/id", "value": "other"}], Applicability.UNSAFE),

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from siqa.dataset.decode import guard
+from siqa.dataset.decode import guard, open_regular
 from siqa.dataset.errors import ReadError
 
 HASH_CHUNK = 1 << 20
@@ -64,7 +64,7 @@ class Blob:
     @contextmanager
     def open(self, kind: str) -> Iterator[IO[bytes]]:
         """A seekable binary handle on exactly these bytes; an OS failure becomes ReadError(kind)."""
-        with guard(self.display, kind), open(self.file, "rb") as handle:
+        with guard(self.display, kind), open_regular(self.file) as handle:
             if self.size < 0:
                 yield handle
             else:

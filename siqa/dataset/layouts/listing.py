@@ -50,11 +50,21 @@ def scan(root: Path, folder: Path, problems: list[IndexProblem]) -> list[os.DirE
 
 
 def archives(root: Path, batch_dir: Path, problems: list[IndexProblem], tars: bool) -> list[os.DirEntry[str]]:
-    """The batch's archives: `*.tar` files, or folders. Other entries (checksums, notes, siqa's own
-    `ground_truth.jsonl` in synthetic batches) are not part of the release layout and are left alone."""
+    """The batch's archives: `*.tar` regular files, or folders. A link (or a FIFO, device or folder named `.tar`)
+    in an archive's place is reported and skipped, as links are inside archives. Other entries (checksums, notes,
+    siqa's own `ground_truth.jsonl` in synthetic batches) are not part of the release layout and are left alone."""
+    entries = scan(root, batch_dir, problems)
     if tars:
-        return [e for e in scan(root, batch_dir, problems) if e.name.endswith(".tar") and e.is_file()]
-    return [e for e in scan(root, batch_dir, problems) if e.is_dir(follow_symlinks=False)]
+        candidates = [e for e in entries if e.name.endswith(".tar")]
+        found = [e for e in candidates if e.is_file(follow_symlinks=False)]
+        what = "not a regular file (link, folder, FIFO or device) in a tar's place"
+    else:
+        candidates = [e for e in entries if e.is_dir()]
+        found = [e for e in candidates if e.is_dir(follow_symlinks=False)]
+        what = "a symbolic link in an archive folder's place"
+    problems += [IndexProblem(relative(root, e.path), "archive", f"{what}: skipped")
+                 for e in candidates if e not in found]
+    return found
 
 
 def id_in(name: str) -> str | None:

@@ -80,15 +80,16 @@ def index_modality(root: Path, split_dir: Path, members: Collection[str] | None,
     return {fid: ModalitySource(str(fid), prefix, limits=limits, **p) for fid, p in parts.items()}, problems
 
 
-def batch_members(root: Path, label: str, split: str, batch: str) -> tuple[set[str] | None, list[IndexProblem]]:
+def batch_members(root: Path, label: str, split: str, batch: str,
+                  limits: Limits = DEFAULT_LIMITS) -> tuple[set[str] | None, list[IndexProblem]]:
     """The ids of the batch per `filelist.csv`, or None (the whole split) with a problem saying why.
 
     Raises DatasetNotFound when the file list has no such batch, or when there is none and the batch is not 0000.
     """
     path = root / FILELIST
-    if path.is_file():
+    if path.exists() or path.is_symlink():  # anything in its place is read, or reported as unusable
         try:
-            table = load_table(path, "filelist")
+            table = load_table(path, "filelist", limits=limits)
         except TableError as error:
             why = f"{FILELIST} is unusable ({error})"
         else:
@@ -109,10 +110,10 @@ def batch_members(root: Path, label: str, split: str, batch: str) -> tuple[set[s
 def index_modality_batch(root: Path, label: str, split: str, batch: str,
                          limits: Limits = DEFAULT_LIMITS) -> tuple[dict[FileId, ModalitySource], list[IndexProblem]]:
     """One batch of a per-modality tree; ids the file list assigns to it but the tree lacks are problems."""
-    members, problems = batch_members(root, label, split, batch)
+    members, problems = batch_members(root, label, split, batch, limits)
     sources, found = index_modality(root, root / label / split, members, limits)
     present = {str(fid) for fid in sources}
     absent = sorted(set(members or ()) - present)
-    problems += [IndexProblem(FILELIST, "filelist", f"listed for {label}/{split} batch {batch} but no file of it "
-                                                    f"is in {label}/{split}", fid) for fid in absent]
+    problems += [IndexProblem(FILELIST, "filelist", f"{fid} is listed for {label}/{split} batch {batch} but no "
+                                                    f"file of it is in {label}/{split}", fid) for fid in absent]
     return sources, problems + found

@@ -24,4 +24,5 @@ from siqa.validators.integrity import (  # noqa: F401
     in018_missing_npz_keys,
     in019_root_table_error,
     in020_unreadable_video,
+    in021_filelist_mismatch,
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.batch import BatchIndex
 from siqa.dataset.errors import ReadError
 from siqa.dataset.ids import FileId, interaction_key_in, site_of_key
+from siqa.dataset.layouts.listing import IndexProblem
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope
 
@@ -25,9 +26,12 @@ def unreadable(pf: ParticipantFile, ctx: RuleContext, modality: str, load: Calla
 
 def index_problems(index: BatchIndex, ctx: RuleContext, kind: str) -> Iterator[Finding]:
     """Findings for the batch index's problems of one kind, scoped to the file when the name holds an id."""
-    for problem in index.problems:
-        if problem.kind != kind:
-            continue
+    yield from problem_findings(index, ctx, [p for p in index.problems if p.kind == kind])
+
+
+def problem_findings(index: BatchIndex, ctx: RuleContext, problems: Iterable[IndexProblem]) -> Iterator[Finding]:
+    """One finding per problem, scoped to the file when the name holds an id, else to the interaction or site."""
+    for problem in problems:
         fid = FileId.search(problem.file_id or problem.path)
         interaction = interaction_key_in(problem.path)
         if fid:
