@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import METRICS_PARQUET, read_findings
-from siqa.synth import SynthConfig, generate
+from benchmarks import audit_synthetic
+from siqa.reports.outputs import METRICS_PARQUET
+from siqa.synth import SynthConfig
 from siqa.synth.sites import SITES
 
 PROFILE = Path(__file__).with_name("profiles") / "bleed.toml"
@@ -28,11 +28,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bleed_results.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        batch = generate(Path(tmp) / "root", SynthConfig(sessions=args.sessions, interactions_per_session=4,
-                                                         duration=15.0, seed=77, defects=str(PROFILE)))
-        outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=Path(tmp) / "out", jobs=1,
-                                         select=["IN", "BL", "RQ"], cache=False))
-        findings = list(read_findings(outcome.findings_path))
+        batch, outcome, findings = audit_synthetic(
+            Path(tmp), SynthConfig(sessions=args.sessions, interactions_per_session=4, duration=15.0, seed=77,
+                                   defects=str(PROFILE)), ["IN", "BL", "RQ"])
         metrics = pd.read_parquet(outcome.out_dir / METRICS_PARQUET)
     truth = batch.truth
     odd = {r["interaction_key"] for r in truth if r["defect"] in ("swapped_channels", "duplicated_channel")}

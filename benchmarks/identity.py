@@ -89,12 +89,12 @@ def accuracy(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     truth: list[dict[str, Any]] = []
     for batch in range(args.batches):
-        made = ground_truth_path(root, "improvised", f"dev/{batch:04d}")
-        if not made.exists():
+        if not ground_truth_path(root, "improvised", f"dev/{batch:04d}").exists():
             config = SynthConfig(batch=batch, sessions=args.sessions, interactions_per_session=1,
                                  duration=args.duration, seed=args.seed, people=args.people,
                                  defects=str(PROFILE))
             generate(root, config, workers=args.jobs)
+        made = ground_truth_path(root, "improvised", f"dev/{batch:04d}")  # its place depends on the layout made
         truth += [json.loads(line) for line in made.read_text().splitlines() if line.strip()]
     synthesis = time.perf_counter() - started
     audits = []

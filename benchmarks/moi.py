@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from siqa.audit import AuditOptions, run_audit
+from benchmarks import audit_synthetic
 from siqa.findings import Finding
-from siqa.reports.outputs import read_findings
-from siqa.synth import SynthConfig, generate
+from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 
 PROFILE = Path(__file__).with_name("profiles") / "moi.toml"
@@ -52,11 +51,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("moi_results.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        batch = generate(Path(tmp) / "root", SynthConfig(sessions=args.sessions, interactions_per_session=4,
-                                                         duration=args.duration, seed=31, defects=str(PROFILE)))
-        outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=Path(tmp) / "out", jobs=1,
-                                         select=sorted(FAMILIES), cache=False))
-        findings = list(read_findings(outcome.findings_path))
+        batch, outcome, findings = audit_synthetic(
+            Path(tmp), SynthConfig(sessions=args.sessions, interactions_per_session=4, duration=args.duration,
+                                   seed=31, defects=str(PROFILE)), sorted(FAMILIES))
     truth = batch.truth
     results: dict[str, Any] = {"interactions": batch.interactions,
                                "injected": {d: sum(r["defect"] == d for r in truth) for d in sorted(

@@ -1,6 +1,6 @@
 """Issue 4's figures, measured in one run on a synthetic batch of 100+ interactions (`python -m benchmarks.timing`):
-offset detection per magnitude bucket, offset error, boundary-error recall, clean interactions flagged, and the
-TS family's speed in x real time per core on decoded audio."""
+offset detection per magnitude bucket, offset error, boundary-error recall (per kind: cut speech, silent or
+off-prompt edges), clean interactions flagged, and the TS family's speed in x real time per core on decoded audio."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
-from siqa.synth import SynthConfig, generate
+from benchmarks import audit_synthetic
+from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 
 BUCKETS_MS = ((50, 100), (100, 200), (200, 500), (500, 1001))
@@ -27,11 +26,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("timing_results.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        batch = generate(Path(tmp) / "root", SynthConfig(sessions=args.sessions, interactions_per_session=4,
-                                                         duration=args.duration, seed=42, defects=str(PROFILE)))
-        outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=Path(tmp) / "out", jobs=1,
-                                         select=["IN", "TS"], cache=False))
-        findings = list(read_findings(outcome.findings_path))
+        batch, outcome, findings = audit_synthetic(
+            Path(tmp), SynthConfig(sessions=args.sessions, interactions_per_session=4, duration=args.duration,
+                                   seed=42, defects=str(PROFILE)), ["IN", "TS"])
         keys = _interaction_keys(batch)
     truth = batch.truth
     offsets = [r for r in truth if r["defect"] == "timing_offset"]
@@ -57,8 +54,14 @@ def main() -> None:
         "precision": sum(f.file_id in big_files for f in reported) / len(reported) if reported else 1.0,
         "median_abs_error_ms": float(np.median([abs(ts001[r["file_id"]].evidence["offset_ms"] - r["magnitude"])
                                                 for r in big if r["file_id"] in ts001]))}
-    boundary, missed, _ = score(findings, [r for r in truth if r["defect"] != "timing_offset"], {"TS002", "TS003"})
+    edges = [r for r in truth if r["defect"] != "timing_offset"]
+    boundary, missed, _ = score(findings, edges, {"TS002", "TS003", "TS006"})
     results["boundary_recall"] = boundary.recall
+    results["boundary_recall_by_kind"] = {}
+    for kind in sorted({_edge_kind(r) for r in edges}):
+        part, _, _ = score(findings, [r for r in edges if _edge_kind(r) == kind], {"TS002", "TS003", "TS006"})
+        results["boundary_recall_by_kind"][kind] = {"n": part.true_positives + part.false_negatives,
+                                                   "recall": part.recall}
     touched = {r["interaction_key"] for r in truth}
     clean = keys - touched
     flagged = {f.interaction_key for f in findings if f.family == "TS" and f.interaction_key in clean}
@@ -69,10 +72,17 @@ def main() -> None:
     o = results["offsets_200ms_plus"]
     print(f"offsets >= 200 ms: recall {o['recall']:.3f}, precision {o['precision']:.3f}, "
           f"median |error| {o['median_abs_error_ms']:.1f} ms")
-    print(f"boundary errors (all >= 0.5 s): recall {boundary.recall:.3f} ({len(missed)} missed)")
+    print(f"boundary errors (all >= 0.5 s): recall {boundary.recall:.3f} ({len(missed)} missed); by kind: "
+          + ", ".join(f"{k} {v['recall']:.2f} (n={v['n']})" for k, v in results["boundary_recall_by_kind"].items()))
     print(f"clean interactions flagged by TS: {len(flagged)}/{len(clean)} = {results['clean_flagged_ratio']:.3f}")
     print(f"TS family on decoded audio: {results['ts_x_real_time_per_core']}x real time per core")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _edge_kind(record: dict) -> str:
+    """start_too_early and end_too_late come as silence or as off-prompt talk (TS003 and TS006 respectively)."""
+    content = (record.get("details") or {}).get("content")
+    return f"{record['defect']} ({content})" if content else record["defect"]
 
 
 def _interaction_keys(batch) -> set[str]:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from siqa.dataset.schema import FPS, SAMPLE_RATE, TRANSCRIPT_KEY, VAD_KEY
+from siqa.synth.conversation import converse
 from siqa.synth.draft import FileDraft, InteractionDraft
 from siqa.synth.topics import TOPICS
 
@@ -258,16 +259,32 @@ def _end_too_early(draft, rng):
 
 
 def _pad(where: str) -> Apply:
+    """Too early a start (too late an end): silence, or half the time off-prompt talk (the tail of the
+    neighbouring interaction, the setup chat), before the first (after the last) word of the prompt's talk."""
+
     def apply(draft, rng):
         seconds = float(rng.uniform(1.0, 3.0))
-        pad = np.zeros(int(seconds * SAMPLE_RATE), np.float32)
-        for fd in draft.files:
+        side = rng.spawn(1)[0]  # a child stream: the silent variant stays what it always was
+        off_prompt = bool(side.random() < 0.5)
+        if off_prompt:
+            other = TOPICS[int(side.choice([i for i, t in enumerate(TOPICS) if t is not draft.topic]))]
+            tracks = converse((draft.files[0].person, draft.files[1].person), other,
+                              float(side.uniform(8.0, 11.0)), draft.site.speech_dbfs, side)
+            seconds = len(tracks[0].samples) / SAMPLE_RATE
+            pads = [(t.samples, t.segments) for t in tracks]
+        else:
+            pads = [(np.zeros(int(seconds * SAMPLE_RATE), np.float32), [])] * 2
+        for fd, (pad, segments) in zip(draft.files, pads):
             fd.clean = np.concatenate((pad, fd.clean) if where == "start" else (fd.clean, pad))
             if where == "start":
                 _shift_segments(_speech_segments(fd), seconds)
+            else:
+                _shift_segments(segments, len(fd.clean) / SAMPLE_RATE - seconds)
+            fd.meta[TRANSCRIPT_KEY] = sorted(_speech_segments(fd) + segments, key=lambda seg: seg["start"])
         end = len(draft.files[0].clean) / SAMPLE_RATE
         return {"magnitude": round(seconds, 3), "unit": "s",
-                "span": [0.0, seconds] if where == "start" else [end - seconds, end]}
+                "span": [0.0, seconds] if where == "start" else [end - seconds, end],
+                "details": {"content": "off_prompt" if off_prompt else "silence"}}
 
     return apply
 

@@ -21,7 +21,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "word_outside_segment": ("IN016",), "wrong_metadata_id": ("IN017",), "missing_partner": ("IN006",),
     "malformed_file_name": ("IN007",), "duplicate_file": ("IN008",),
     "timing_offset": ("TS001",), "start_too_late": ("TS002",), "end_too_early": ("TS002",),
-    "start_too_early": ("TS003",), "end_too_late": ("TS003",),
+    "start_too_early": ("TS003", "TS006"), "end_too_late": ("TS003", "TS006"),  # silence, or off-prompt talk
     "high_bleed": ("BL001",), "echo_words": ("BL002",), "swapped_channels": ("BL003",),
     "duplicated_channel": ("BL003",), "low_snr": ("RQ001",), "clipping": ("RQ002",), "dropouts": ("RQ003",),
     "dc_offset": ("RQ004",), "mains_hum": ("RQ005",), "loudness_off": ("RQ006",), "out_of_frame": ("RQ007",),

@@ -9,4 +9,5 @@ from siqa.validators.timing import (  # noqa: F401
     ts003_silent_edges,
     ts004_vad_disagreement,
     ts005_words_in_silence,
+    ts006_off_prompt_edges,
 )

@@ -14,7 +14,7 @@ from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
 from tests.conftest import synth_and_audit
 
-TS = {"TS001", "TS002", "TS003", "TS004", "TS005"}
+TS = {"TS001", "TS002", "TS003", "TS004", "TS005", "TS006"}
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +67,25 @@ def test_silent_and_very_short_channels_are_skipped_with_a_reason(tmp_path):
     skips = [json.loads(line) for line in (tmp_path / "out" / "skips.jsonl").read_text().splitlines()]
     reasons = " ".join(s["reason"] for s in skips)
     assert "own speech" in reasons and wavs[0].name in reasons
+
+
+def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_boundary(tmp_path):
+    profile = ('affected = 1.0\nfamilies = ["TS"]\n[weights]\ntiming_offset = 0\nstart_too_late = 0\n'
+               'end_too_early = 0\n')
+    batch, findings, _ = synth_and_audit(tmp_path, profile, SynthConfig(sessions=3, interactions_per_session=3,
+                                                                        duration=12.0, seed=4), ["TS"])
+    contents = {r["details"]["content"] for r in batch.truth}
+    assert contents == {"silence", "off_prompt"}
+    result, missed, unexplained = score(findings, batch.truth, {"TS003", "TS006"})
+    assert missed == [] and unexplained == []
+    by_key = {(f.interaction_key, f.code): f for f in findings}
+    for record in batch.truth:
+        code = "TS006" if record["details"]["content"] == "off_prompt" else "TS003"
+        finding = by_key[record["interaction_key"], code]
+        edge = "start" if record["defect"] == "start_too_early" else "end"
+        assert finding.evidence["edge"] == edge and finding.fix.applicability.value == "display-only"
+        boundary = record["span"][1] if edge == "start" else record["span"][0]
+        proposed = finding.evidence[f"proposed_{edge}"]
+        assert abs(proposed - boundary) < 1.5  # the off-prompt talk (or the silence) is cut, the rest kept
+        if code == "TS006":
+            assert finding.evidence["known_share"] <= 0.2 and len(finding.evidence["words"]) >= 2
