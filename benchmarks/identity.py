@@ -56,6 +56,18 @@ def sessions_per_person(rows: pd.DataFrame, truth: list[dict[str, Any]]) -> Coun
     return Counter(wrong.get((session, pid), pid) for session, pid in seen)
 
 
+def as_seen(truth: list[dict[str, Any]], rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The errors as the release shows them: someone recorded under the id of a person who has no other session
+    in the release (under that id) made that id theirs alone, a second id of theirs (ID002), not a split."""
+    sessions_per_id = rows.groupby("participant_id")["session_key"].nunique()
+    return [
+        {**r, "defect": "id_split"}
+        if r["defect"] == "id_shared" and sessions_per_id.get(r["details"]["written_id"], 0) <= 1
+        else r
+        for r in truth
+    ]
+
+
 def score(findings: list[Finding], truth: list[dict[str, Any]], sessions: Counter) -> dict[str, Any]:
     out = {}
     for kind, (code, named) in KINDS.items():
@@ -106,6 +118,7 @@ def accuracy(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         audits.append(round(time.perf_counter() - started, 1))
     rows = read_store(out)
     sessions = sessions_per_person(rows, truth)
+    truth = as_seen(truth, rows)
     result: dict[str, Any] = {
         "people": len(sessions),
         "people_3plus_sessions": sum(n >= 3 for n in sessions.values()),
@@ -141,6 +154,7 @@ def scale_run(files: int, seed: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         report = json.loads((Path(tmp) / "identity" / "calibration.json").read_text())
     sessions = sessions_per_person(drawn.rows, drawn.truth)
+    truth = as_seen(drawn.truth, drawn.rows)
     return {
         "files": len(drawn.rows),
         "appearances": report["appearances"],
@@ -149,7 +163,7 @@ def scale_run(files: int, seed: int) -> dict[str, Any]:
         "within_pairs": report.get("within_pairs"),
         "seconds": round(seconds, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
-        **score(findings, drawn.truth, sessions),
+        **score(findings, truth, sessions),
     }
 
 
@@ -157,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--people", type=int, default=215, help="people in the release (a few may never be drawn)")
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--sessions", type=int, default=100, help="sessions per batch (one interaction each)")
     parser.add_argument("--duration", type=float, default=10.0)
