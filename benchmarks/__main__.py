@@ -7,9 +7,9 @@ import argparse
 import json
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
+from benchmarks import cpu_seconds
 from siqa.audit import AuditOptions, run_audit
 from siqa.synth import SynthConfig, generate
 
@@ -31,15 +31,14 @@ def main() -> None:
                                          cache=False))
         audit_seconds = time.perf_counter() - started
     audio = outcome.summary.audio_seconds
-    families: dict[str, float] = defaultdict(float)
-    for code, seconds in outcome.summary.rule_seconds.items():
-        families[code[:2]] += seconds
+    families, shared = cpu_seconds(outcome.summary.rule_seconds)
     results = {
         "interactions": batch.interactions, "audio_seconds": round(audio, 1),
         "synth_seconds": round(synth_seconds, 2),
         "audit_seconds_one_core": round(audit_seconds, 2),
         "audit_x_real_time_per_core": round(audio / audit_seconds, 1),
         "family_x_real_time_per_core": {f: round(audio / s, 1) for f, s in sorted(families.items()) if s > 0},
+        "shared_signal_x_real_time_per_core": {n: round(audio / s, 1) for n, s in sorted(shared.items()) if s > 0},
     }
     print(f"synth: {batch.interactions} interactions ({audio / 60:.1f} min of participant audio) in "
           f"{synth_seconds:.1f} s")
@@ -47,6 +46,8 @@ def main() -> None:
           f"{results['audit_x_real_time_per_core']}x real time")
     for family, ratio in results["family_x_real_time_per_core"].items():
         print(f"  {family}: {ratio}x real time per core")
+    for name, ratio in results["shared_signal_x_real_time_per_core"].items():
+        print(f"  shared signal {name}: {ratio}x real time per core")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {args.out}")
 

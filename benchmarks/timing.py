@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import audit_synthetic
+from benchmarks import audit_synthetic, cpu_seconds
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 
@@ -66,16 +66,19 @@ def main() -> None:
     clean = keys - touched
     flagged = {f.interaction_key for f in findings if f.family == "TS" and f.interaction_key in clean}
     results["clean_flagged_ratio"] = len(flagged) / len(clean) if clean else 0.0
-    audio = outcome.summary.audio_seconds
-    ts_seconds = sum(v for k, v in outcome.summary.rule_seconds.items() if k.startswith("TS"))
-    results["ts_x_real_time_per_core"] = round(audio / ts_seconds, 1)
+    # the speech activity (webrtcvad and frame levels) is the TS family's work even though others share it; the
+    # 16 kHz copy of the audio is decoding
+    spent, shared = cpu_seconds(outcome.summary.rule_seconds)
+    ts_seconds = spent.get("TS", 0.0) + sum(s for name, s in shared.items() if name != "audio16k")
+    results["ts_x_real_time_per_core"] = round(outcome.summary.audio_seconds / ts_seconds, 1)
     o = results["offsets_200ms_plus"]
     print(f"offsets >= 200 ms: recall {o['recall']:.3f}, precision {o['precision']:.3f}, "
           f"median |error| {o['median_abs_error_ms']:.1f} ms")
     print(f"boundary errors (all >= 0.5 s): recall {boundary.recall:.3f} ({len(missed)} missed); by kind: "
           + ", ".join(f"{k} {v['recall']:.2f} (n={v['n']})" for k, v in results["boundary_recall_by_kind"].items()))
     print(f"clean interactions flagged by TS: {len(flagged)}/{len(clean)} = {results['clean_flagged_ratio']:.3f}")
-    print(f"TS family on decoded audio: {results['ts_x_real_time_per_core']}x real time per core")
+    print(f"TS family on decoded audio (its rules and the speech activity): {results['ts_x_real_time_per_core']}x "
+          "real time per core")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
 
 

@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from siqa.config import ConfigError
 from siqa.context import RuleContext, SignalCache, Skip, Unit, unit_fields
 from siqa.dataset.errors import ReadError
@@ -36,12 +38,13 @@ class TaskResult:
     files: int = 0
     interactions: int = 0
     audio_seconds: float = 0.0
-    rule_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    rule_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # and "signal:<name>"
     cached: int = 0
     new_cache: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     peak_rss_mb: float = 0.0  # the worker process's peak resident memory so far
 
 
+SIGNAL_PREFIX = "signal:"  # rule_seconds keys of the shared signals (16 kHz audio, activity, ASR ...)
 _READERS: dict[str, ResultCache] = {}
 
 
@@ -76,6 +79,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     skips: list[dict[str, Any]] = []
     crashed = False
     started = time.process_time()  # CPU time: per-core speed, unaffected by other load on the machine
+    shared = signals.total_seconds()
     try:
         findings.extend(rule.check(unit, ctx))
     except Skip as skip:
@@ -89,7 +93,8 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         findings.append(rule_crashed(ctx, unit, error))
         crashed = True
     finally:
-        result.rule_seconds[rule.code] += time.process_time() - started
+        # shared signals this rule computed first count to the signal (SIGNAL_PREFIX), not to the rule
+        result.rule_seconds[rule.code] += time.process_time() - started - (signals.total_seconds() - shared)
     result.findings.extend(findings)
     result.skips.extend(skips)
     result.metrics.extend(ctx.metrics)
@@ -112,6 +117,14 @@ def _skip_record(rule: Rule, unit: Unit, reason: str) -> dict[str, Any]:
 
 
 def run_session(session: Session, plan: Plan) -> TaskResult:
+    """Every rule on one session. One BLAS/OpenMP thread: the audit runs one worker per core (more threads per
+    worker only oversubscribe the cores), and a product's rounding then does not depend on the machine's core
+    count or the engine, so findings are the same under any `--jobs` and on Ray."""
+    with threadpool_limits(limits=1):
+        return _run_session(session, plan)
+
+
+def _run_session(session: Session, plan: Plan) -> TaskResult:
     result = TaskResult(session.key)
     file_rules, pair_rules, session_rules = (plan.rules(s) for s in (Scope.FILE, Scope.INTERACTION, Scope.SESSION))
     signals = SignalCache()
@@ -132,6 +145,8 @@ def run_session(session: Session, plan: Plan) -> TaskResult:
             signals.release(str(pf.file_id))
     for rule in session_rules:
         check(rule, session, session.site, plan, signals, result)
+    for name, seconds in signals.seconds.items():
+        result.rule_seconds[SIGNAL_PREFIX + name] += seconds
     result.findings.sort(key=Finding.sort_key)
     result.peak_rss_mb = peak_rss_mb()
     return result

@@ -56,6 +56,7 @@ class MfccPitchVoice:
     fmin_hz: float = 60.0
     fmax_hz: float = 400.0
     min_frames: int = 100  # own-speech frames (10 ms) needed for a vector
+    pitch_frames: int = 1500  # own-speech frames pitch is estimated on, at most about (15 s)
     name: str = "mfcc-pitch/1"
 
     def embed(self, audio16k: np.ndarray, own: np.ndarray) -> np.ndarray | None:
@@ -70,23 +71,42 @@ class MfccPitchVoice:
         log_mel = librosa.power_to_db(mel, top_db=None)
         mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=self.n_mfcc)[1:, :frames][:, flags]
         pitch = self._pitch(audio, flags)
+        if pitch is None:
+            return None
         return np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1), pitch]).astype(np.float32)
 
-    def _pitch(self, audio: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    def _pitch(self, audio: np.ndarray, flags: np.ndarray) -> np.ndarray | None:
         """Median and interquartile range of log2 f0 (YIN) where own speech is voiced (low zero-crossing rate:
-        YIN answers on every frame, voiced or not)."""
+        YIN answers on every frame, voiced or not). YIN is the costly part, so it runs on own-speech runs only,
+        and on every k-th run when there is more own speech than `pitch_frames`: spread over the whole file,
+        that many frames pin a median and a quartile range down."""
         window = int(2.5 * ANALYSIS_RATE / self.fmin_hz)  # YIN needs two periods of the lowest pitch
-        f0 = librosa.yin(audio, fmin=self.fmin_hz, fmax=self.fmax_hz, sr=ANALYSIS_RATE, frame_length=window,
-                         hop_length=FRAME_SAMPLES, center=False)
-        zcr = librosa.feature.zero_crossing_rate(audio, frame_length=WINDOW_SAMPLES, hop_length=FRAME_SAMPLES,
-                                                 center=False)[0]
-        n = min(len(f0), len(zcr), len(flags))
-        voiced = flags[:n] & (zcr[:n] < VOICED_MAX_ZCR)
-        if voiced.sum() < MIN_VOICED_FRAMES:
-            voiced = flags[:n]
-        log_f0 = np.log2(f0[:n][voiced])
-        q1, median, q3 = np.percentile(log_f0, [25, 50, 75])
+        runs = _runs(flags)
+        stride = max(1, int(np.ceil(flags.sum() / self.pitch_frames)))
+        log_f0 = []
+        for start, stop in runs[::stride]:
+            piece = audio[start * FRAME_SAMPLES : (stop - 1) * FRAME_SAMPLES + window]
+            if len(piece) < window:
+                continue
+            f0 = librosa.yin(piece, fmin=self.fmin_hz, fmax=self.fmax_hz, sr=ANALYSIS_RATE, frame_length=window,
+                             hop_length=FRAME_SAMPLES, center=False)
+            zcr = librosa.feature.zero_crossing_rate(piece, frame_length=WINDOW_SAMPLES, hop_length=FRAME_SAMPLES,
+                                                     center=False)[0]
+            n = min(len(f0), len(zcr))
+            log_f0.append((np.log2(f0[:n]), zcr[:n] < VOICED_MAX_ZCR))
+        if not log_f0:  # every run ends too near the end of the audio for one YIN window
+            return None
+        values = np.concatenate([v for v, _ in log_f0])
+        voiced = np.concatenate([m for _, m in log_f0])
+        chosen = values[voiced] if voiced.sum() >= MIN_VOICED_FRAMES else values
+        q1, median, q3 = np.percentile(chosen, [25, 50, 75])
         return np.array([median, q3 - q1])
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) frame indices of each run of set flags."""
+    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def voice_backend(settings: RuleSettings) -> VoiceBackend:
