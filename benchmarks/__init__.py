@@ -1,5 +1,6 @@
 """Benchmarks that print measured figures (never asserted in tests): `python -m benchmarks` or `nox -s bench`."""
 
+import argparse
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,8 +21,10 @@ def audit_synthetic(work: Path, config: SynthConfig, select: list[str]) -> tuple
     return batch, outcome, list(read_findings(outcome.findings_path))
 
 
-SIGNAL_FAMILY = {"bleed": "BL", "behaviour": "MO", "mouth": "AV", "asr": "TR"}
-"""Signals one family computes for itself; the others (16 kHz audio, speech activity, levels) are shared."""
+SIGNAL_FAMILY = {"bleed": "BL", "levels": "RQ", "behaviour": "MO", "mouth": "AV", "timing": "TS", "asr": "TR",
+                 "prompt_match": "PR"}
+"""Signals a family computes for itself (others may read them); the rest (the 16 kHz audio, the speech activity
+and frame levels every family uses) are shared."""
 
 
 def cpu_seconds(rule_seconds: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
@@ -50,3 +53,12 @@ def speed(outcome: AuditOutcome, families: tuple[str, ...]) -> tuple[float, str]
     parts = [f"{f} {audio / spent[f]:.0f}x" for f in families if spent.get(f)]
     parts += [f"shared {name} {audio / s:.0f}x" for name, s in sorted(shared.items()) if s > 0]
     return (round(audio / together, 1) if together else float("inf")), ", ".join(parts)
+
+
+def batch_arguments(description: str, sessions: int, duration: float, results: str) -> argparse.Namespace:
+    """`--sessions`, `--duration` and `--out` (benchmarks/<results> by default) of a one-batch benchmark."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sessions", type=int, default=sessions)
+    parser.add_argument("--duration", type=float, default=duration)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name(results))
+    return parser.parse_args()

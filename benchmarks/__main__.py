@@ -3,23 +3,18 @@ of participant audio per core, overall and per rule family. Prints a table and w
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import cpu_seconds
+from benchmarks import batch_arguments, cpu_seconds
 from siqa.audit import AuditOptions, run_audit
 from siqa.synth import SynthConfig, generate
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
-    args = parser.parse_args()
+    args = batch_arguments(__doc__, sessions=5, duration=30.0, results="results.json")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         batch = generate(Path(tmp) / "root", SynthConfig(layout="tar", sessions=args.sessions,

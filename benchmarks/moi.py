@@ -6,7 +6,6 @@ time per core."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import audit_synthetic, speed
+from benchmarks import audit_synthetic, batch_arguments, speed
 from siqa.findings import Finding
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
@@ -45,11 +44,7 @@ def offset_errors(findings: list[Finding], truth: list[dict[str, Any]]) -> list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=15)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("moi_results.json"))
-    args = parser.parse_args()
+    args = batch_arguments(__doc__, sessions=15, duration=30.0, results="moi_results.json")
     with tempfile.TemporaryDirectory() as tmp:
         batch, outcome, findings = audit_synthetic(
             Path(tmp), SynthConfig(sessions=args.sessions, interactions_per_session=4, duration=args.duration,

@@ -4,14 +4,13 @@ off-prompt edges), clean interactions flagged, and the TS family's speed in x re
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks import audit_synthetic, cpu_seconds
+from benchmarks import audit_synthetic, batch_arguments, cpu_seconds
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 
@@ -20,11 +19,7 @@ PROFILE = Path(__file__).with_name("profiles") / "timing.toml"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=26)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("timing_results.json"))
-    args = parser.parse_args()
+    args = batch_arguments(__doc__, sessions=26, duration=20.0, results="timing_results.json")
     with tempfile.TemporaryDirectory() as tmp:
         batch, outcome, findings = audit_synthetic(
             Path(tmp), SynthConfig(sessions=args.sessions, interactions_per_session=4, duration=args.duration,

@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from siqa.synth import SynthConfig, SynthResult, generate
+
+# Property tests judge what siqa does with an input, not how fast hypothesis draws it or a shared CI core runs it:
+# timing health checks and deadlines only make a loaded machine fail at random.
+settings.register_profile("siqa", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("siqa")
 
 ALL_IN_DEFECTS = Path(__file__).parent / "data" / "in_defects.toml"
 
