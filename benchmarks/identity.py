@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -33,6 +31,7 @@ from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
 from siqa.dataset.tables import RootTables
 from siqa.engine.local import default_jobs
+from siqa.engine.task import peak_rss_mb
 from siqa.findings import Finding
 from siqa.identity.release import release_findings
 from siqa.identity.store import read_store
@@ -42,11 +41,6 @@ from siqa.synth.fingerprints import draw_release
 
 PROFILE = Path(__file__).with_name("profiles") / "identity.toml"
 KINDS = {"id_shared": ("ID001", "matches_id"), "id_split": ("ID002", "same_person_as")}
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def sessions_per_person(rows: pd.DataFrame, truth: list[dict[str, Any]]) -> Counter:
@@ -162,7 +156,7 @@ def scale_run(files: int, seed: int) -> dict[str, Any]:
         "cross_pairs": report.get("cross_pairs"),
         "within_pairs": report.get("within_pairs"),
         "seconds": round(seconds, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         **score(findings, truth, sessions),
     }
 

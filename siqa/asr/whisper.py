@@ -11,7 +11,6 @@ import importlib.util
 from typing import Any, Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from siqa.asr.backend import AsrSettings, AsrUnavailable, AsrWord
 from siqa.asr.models import resolve_model
@@ -55,14 +54,13 @@ class FasterWhisper:
             return []
         pipeline = _pipeline(self.ref.source, self.settings)
         packed = pack(clips)
-        # The log-mel features are a BLAS product whose rounding depends on OpenBLAS's thread count (the
-        # environment's, or a Ray worker's OMP_NUM_THREADS=1): one thread makes the words and their probabilities
-        # the same under every engine and `--jobs`, and a worker per core wants no more.
-        with threadpool_limits(limits=1, user_api="blas"):
-            segments, _ = pipeline.transcribe(
-                packed.audio, language=self.settings.language or None, beam_size=self.settings.beam_size,
-                batch_size=self.settings.batch_size, clip_timestamps=packed.windows, word_timestamps=True,
-                without_timestamps=False)
-            words = [AsrWord(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-                     for segment in segments for w in (segment.words or ())]
+        # The log-mel features are a BLAS product whose rounding follows the BLAS thread count: the audit's
+        # session task (`siqa.engine.task.run_session`) runs with one thread, so the words are the same under
+        # every engine and `--jobs`.
+        segments, _ = pipeline.transcribe(
+            packed.audio, language=self.settings.language or None, beam_size=self.settings.beam_size,
+            batch_size=self.settings.batch_size, clip_timestamps=packed.windows, word_timestamps=True,
+            without_timestamps=False)
+        words = [AsrWord(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                 for segment in segments for w in (segment.words or ())]
         return packed.unpack(words)

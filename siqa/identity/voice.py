@@ -19,6 +19,7 @@ import numpy as np
 from siqa.config import ConfigError, RuleSettings
 from siqa.signals.activity import FRAME_SAMPLES, FRAME_SECONDS
 from siqa.signals.audio import ANALYSIS_RATE
+from siqa.signals.frames import runs
 
 WINDOW_SAMPLES = 400  # 25 ms analysis windows, one per 10 ms activity frame
 VOICED_MAX_ZCR = 0.15  # zero crossings per sample below which a speech frame is voiced (vowels, nasals)
@@ -81,10 +82,10 @@ class MfccPitchVoice:
         and on every k-th run when there is more own speech than `pitch_frames`: spread over the whole file,
         that many frames pin a median and a quartile range down."""
         window = int(2.5 * ANALYSIS_RATE / self.fmin_hz)  # YIN needs two periods of the lowest pitch
-        runs = _runs(flags)
+        own_runs = runs(flags)
         stride = max(1, int(np.ceil(flags.sum() / self.pitch_frames)))
         log_f0 = []
-        for start, stop in runs[::stride]:
+        for start, stop in own_runs[::stride]:
             piece = audio[start * FRAME_SAMPLES : (stop - 1) * FRAME_SAMPLES + window]
             if len(piece) < window:
                 continue
@@ -101,12 +102,6 @@ class MfccPitchVoice:
         chosen = values[voiced] if voiced.sum() >= MIN_VOICED_FRAMES else values
         q1, median, q3 = np.percentile(chosen, [25, 50, 75])
         return np.array([median, q3 - q1])
-
-
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) frame indices of each run of set flags."""
-    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def voice_backend(settings: RuleSettings) -> VoiceBackend:

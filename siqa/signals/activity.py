@@ -21,6 +21,7 @@ from siqa.dataset.meta import Segment
 from siqa.dataset.units import ParticipantFile
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.energy import frame_dbfs
+from siqa.signals.frames import runs
 
 FRAME_SECONDS = 0.01
 FRAME_SAMPLES = int(ANALYSIS_RATE * FRAME_SECONDS)
@@ -112,5 +113,4 @@ def annotated_curve(segments: Iterable[Segment], frames: int, shift: float = 0.0
 
 def spans(mask: np.ndarray, min_frames: int) -> list[tuple[float, float]]:
     """Runs of True at least `min_frames` long, in seconds."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return [(s * FRAME_SECONDS, e * FRAME_SECONDS) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_frames]
+    return [(s * FRAME_SECONDS, e * FRAME_SECONDS) for s, e in runs(mask) if e - s >= min_frames]

@@ -19,6 +19,7 @@ from siqa.context import RuleContext, Skip
 from siqa.dataset.units import Interaction, ParticipantFile
 from siqa.signals.activity import FRAME_SAMPLES, annotated_curve, file_activity
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
+from siqa.signals.frames import runs
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,7 @@ def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarra
     peak_to_floor = float(values[k] / (np.median(np.abs(values)) + 1e-12))
     confidence = float(np.clip((peak_to_floor - 1.0) / settings["confident_peak_ratio"], 0.0, 1.0))
     level = 20 * np.log10(max(abs(gain), 1e-6))
-    runs = np.flatnonzero(np.diff(np.concatenate(([0], partner_only.astype(np.int8), [0]))))
-    spans = sorted(((s * 0.01, e * 0.01) for s, e in zip(runs[::2], runs[1::2])), key=lambda x: x[0] - x[1])[:10]
+    spans = sorted(((s * 0.01, e * 0.01) for s, e in runs(partner_only)), key=lambda x: x[0] - x[1])[:10]
     return Bleed(level, lag / ANALYSIS_RATE * 1000, confidence, seconds, sorted(spans))
 
 

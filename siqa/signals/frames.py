@@ -1,6 +1,7 @@
 """Signals on the video's clock: values at another rate averaged per 30 Hz frame, gap-aware smoothing,
 scaling against the person's rest level, runs of a mask, sub-frame peaks. Shared by the behaviour and mouth
-signals, which compare NPZ features (one row per video frame) with curves derived from the audio."""
+signals, which compare NPZ features (one row per video frame) with curves derived from the audio; `runs` serves
+masks at any frame rate (speech activity, bleed windows, voiced frames)."""
 
 from __future__ import annotations
 
