@@ -60,7 +60,15 @@ class Rule:
 
     @property
     def title(self) -> str:
-        return self.doc.splitlines()[0].rstrip(".") if self.doc else self.name
+        """The docstring's first paragraph on one line (a summary may wrap over several lines)."""
+        summary = self.doc.split("\n\n", 1)[0]
+        return " ".join(summary.split()).rstrip(".") if summary else self.name
+
+    @property
+    def body(self) -> str:
+        """The docstring after its first paragraph: the page's sections."""
+        parts = self.doc.split("\n\n", 1)
+        return parts[1] if len(parts) > 1 else ""
 
 
 _RULES: dict[str, Rule] = {}

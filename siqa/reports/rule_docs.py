@@ -8,12 +8,11 @@ from siqa.registry import FAMILIES, Rule
 
 def rule_page(rule: Rule, ruleset: RuleSet) -> str:
     """Markdown: title line, metadata, the docstring body, then the thresholds table (base and overrides)."""
-    doc_lines = rule.doc.splitlines()
-    lines = [f"# {rule.code} {rule.name}", "", f"**{doc_lines[0]}**" if doc_lines else "", "",
+    lines = [f"# {rule.code} {rule.name}", "", f"**{rule.title}.**", "",
              f"- family: {rule.family} ({FAMILIES[rule.family]})", f"- scope: {rule.scope.value}",
              f"- default severity: {rule.severity.value}", f"- status: {rule.status}",
              f"- reads: {', '.join(rule.reads) or 'nothing beyond the index'}", "",
-             *doc_lines[1:], ""]
+             "", *rule.body.splitlines(), ""]
     if rule.emitted and not any(ruleset.thresholds(rule.code).values()):  # the engine's own codes (SQ)
         return "\n".join(lines)
     lines += [f"## Thresholds ({ruleset.path.name})", ""]
