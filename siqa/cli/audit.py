@@ -137,7 +137,7 @@ def _report(out_dir: Path, root: Optional[Path], err) -> None:
         reason = safe(f"{type(error).__name__}: {error}")
         err.print(f"[yellow]siqa audit: the report could not be built: {reason}[/]", highlight=False)
         return
-    err.print(f"dashboard: {safe(str(outcome.dashboard / 'index.html'))}", highlight=False, soft_wrap=True)
+    err.print(f"dashboard: {safe(str(outcome.dashboard))}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 
 def siqa(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -14,7 +15,10 @@ def siqa(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_clean_batch_exits_0_and_ends_with_the_findings_path(clean_tar_batch, tmp_path):
     run = siqa("audit", "--root", str(clean_tar_batch.root), "--batch", clean_tar_batch.batch, "--out", str(tmp_path))
     assert run.returncode == 0, run.stderr
-    assert run.stderr.strip().splitlines()[-1] == f"findings: {tmp_path / 'findings.jsonl'}"
+    lines = run.stderr.strip().splitlines()
+    assert lines[-1] == f"findings: {tmp_path / 'findings.jsonl'}"
+    dashboard = Path(lines[-2].removeprefix("dashboard: "))
+    assert lines[-2].startswith("dashboard: ") and dashboard.is_file() and dashboard.name == "index.html"
 
 
 def test_findings_exit_1_and_jsonl_stdout_carries_only_findings(integrity_batch, tmp_path):
