@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
 from hypothesis import HealthCheck, settings
+from typer.testing import CliRunner
 
 from siqa.synth import SynthConfig, SynthResult, generate
 
@@ -42,3 +44,16 @@ def synth_and_audit(root: Path, profile: str, config: SynthConfig, select: list[
     batch = generate(root / "data", SynthConfig(**{**config.__dict__, "defects": str(profile_path)}))
     outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=root / "out", jobs=2, select=select))
     return batch, list(read_findings(outcome.findings_path)), outcome
+
+
+@pytest.fixture
+def cli():
+    """Run `siqa apply|revert ...` in process; returns click's Result (exit_code, stdout, stderr)."""
+    from siqa.cli import apply as apply_command
+    from siqa.cli import revert as revert_command
+
+    app = typer.Typer(pretty_exceptions_enable=False)
+    apply_command.register(app)
+    revert_command.register(app)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])

@@ -92,6 +92,10 @@ class RootTables:
         """`mapping` is `{table: {canonical column: release column}}`, as under `[tables.<table>.columns]`."""
         return cls(root, mapping, limits)
 
+    def column(self, table: str, canonical: str) -> str:
+        """A column's name as the release's header spells it (`[tables.<table>.columns]`, else the canonical)."""
+        return self.mapping.get(table, {}).get(canonical, canonical)
+
     def table(self, name: str) -> pd.DataFrame | None:
         if name not in REQUIRED_COLUMNS:
             raise KeyError(f"unknown root table {name!r} (known: {', '.join(TABLE_NAMES)})")

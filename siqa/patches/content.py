@@ -2,11 +2,13 @@
 
 A file on disk holds one target (a JSON or JSONL file), or several (tar members, table rows). Write and apply
 both go through here, so a target's hash means the same bytes everywhere: the whole file, the member's data, or
-the row's record (see `rows`).
+the row's record (see `rows`). A patched row is carried to `render` as its document in JSON, not as a record:
+the table is rendered from all its patched rows at once, since a column one of them adds changes every record.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -42,7 +44,7 @@ class Part:
 
     def dump(self, document: Any) -> bytes:
         if self.row is not None:
-            return rows.row_text(document, self.row).encode("utf-8")
+            return json.dumps(rows.checked_row(document, self.row), ensure_ascii=False).encode("utf-8")
         if self.target.document == "jsonl":
             return documents.dump_jsonl(document, self.data)
         return documents.dump_json(document, self.data)
@@ -87,11 +89,8 @@ def render(path: Path, targets: Sequence[Target], new: dict[str, bytes], sink: S
         return
     if targets[0].row_key is not None:
         table = rows.records(path.read_bytes().decode("utf-8"))
-        texts = [r.text for r in table]
-        for target in targets:
-            if target.text in new:
-                texts[rows.find_row(table, *target.row)] = new[target.text].decode("utf-8")
-        sink.write("".join(t + r.terminator for t, r in zip(texts, table)).encode("utf-8"))
+        changes = {rows.find_row(table, *t.row): json.loads(new[t.text]) for t in targets if t.text in new}
+        sink.write(rows.render_table(table, changes).encode("utf-8"))
         return
     (target,) = targets
     sink.write(new[target.text])

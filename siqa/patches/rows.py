@@ -1,8 +1,10 @@
 """Root-table rows as patch targets: a row is found by its key column, patched as `{column: value}`, and written
 back as one CSV record, so every other record (and the header) keeps its exact bytes.
 
-A row's hash is the SHA-256 of its record's UTF-8 bytes without the line terminator. Row operations may only
-`test` or `replace` a column's value with a string: the table's shape (columns, other rows) never changes.
+A row's hash is the SHA-256 of its record's UTF-8 bytes without the line terminator. Row operations `test` or
+`replace` a column's value with a string, or `add` a column the table does not have yet (a trimmed interaction
+boundary, say): then, and only then, the header gains the column and every other record an empty field for it.
+Columns are never removed or reordered.
 
 A fix may also target a whole table (`interactions.csv`), its operations addressing rows by key
 (`/<key>/<column>`): `split_rows` turns it into one row target per key (`interactions.csv#<key>`, `/<column>`),
@@ -68,16 +70,40 @@ def row_document(table: list[Record], index: int) -> dict[str, str]:
     return dict(zip(header, fields))
 
 
-def row_text(document: Any, before: dict[str, str]) -> str:
-    """The record for a patched row document; refused when columns or value types changed."""
-    if not isinstance(document, dict) or list(document) != list(before):
-        raise PatchError("row operations may only replace a column's value (columns were added or removed)")
+def checked_row(document: Any, before: dict[str, str]) -> dict[str, str]:
+    """A patched row document, refused when it lost or reordered columns, or holds a value that is not a string."""
+    if not isinstance(document, dict) or list(document)[:len(before)] != list(before):
+        raise PatchError("row operations may replace a column's value or add a column, not remove or reorder "
+                         "columns")
     bad = [k for k, v in document.items() if not isinstance(v, str)]
     if bad:
         raise PatchError(f"table cells are strings; {', '.join(bad)} would not be")
+    if any(not name.strip() or name != name.strip() for name in list(document)[len(before):]):
+        raise PatchError("an added column needs a name without surrounding spaces")
+    return document
+
+
+def _record(fields: list[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(list(document.values()))
+    csv.writer(buffer, lineterminator="").writerow(fields)
     return buffer.getvalue()
+
+
+def render_table(table: list[Record], changes: dict[int, dict[str, str]]) -> str:
+    """The table with the records at the indices in `changes` replaced by those rows (checked by `checked_row`).
+    Columns the rows add are appended to the header, and every other record gets an empty field for each."""
+    header = _header(table)
+    added = list(dict.fromkeys(c for row in changes.values() for c in row if c not in header))
+    columns = header + added
+    texts = []
+    for index, record in enumerate(table):
+        if index in changes:
+            texts.append(_record([changes[index].get(c, "") for c in columns]))
+        elif added and index == 0:
+            texts.append(f"{record.text},{_record(added)}")
+        else:
+            texts.append(record.text + "," * len(added) if record.text else record.text)
+    return "".join(text + record.terminator for text, record in zip(texts, table))
 
 
 def is_table(target: str) -> bool:

@@ -28,5 +28,4 @@ def recorded_prompts(ctx: RuleContext, keys: Iterable[str]) -> dict[str, str]:
 def prompt_column(ctx: RuleContext) -> str:
     """The prompt column as the release's header spells it (the rule set may map it, `[tables.interactions]`)."""
     tables = ctx.batch.tables
-    mapping = tables.mapping.get("interactions", {}) if tables is not None else {}
-    return mapping.get("prompt", "prompt")
+    return tables.column("interactions", "prompt") if tables is not None else "prompt"

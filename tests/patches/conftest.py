@@ -1,5 +1,5 @@
 """A small real dataset in all three layouts (files, a tar, per-modality parts, root tables), findings with fixes
-on every kind of target, and the `apply`/`revert` commands on a typer app as `siqa.cli.main` registers them."""
+on every kind of target."""
 
 from __future__ import annotations
 
@@ -10,11 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from siqa.cli import apply as apply_command
-from siqa.cli import revert as revert_command
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
 
 FID = "V00_S0001_I00000001_P0001"
@@ -94,16 +90,6 @@ def standard_findings() -> list[Finding]:
         finding("PR001", f"{INTERACTIONS}#V00_S0001_I00000002",
                 [{"op": "replace", "path": "/prompt", "value": "Talk about \"food\", then, travel"}]),
     ]
-
-
-@pytest.fixture
-def cli():
-    """Run `siqa apply|revert ...` in process; returns click's Result (exit_code, stdout, stderr)."""
-    app = typer.Typer(pretty_exceptions_enable=False)
-    apply_command.register(app)
-    revert_command.register(app)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

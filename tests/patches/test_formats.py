@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from siqa.dataset.tables import read_csv_text
 from siqa.patches import rows, tars
 from siqa.patches.documents import dump_json, dump_jsonl, load_json, load_jsonl
 from siqa.patches.ops import PatchError
@@ -56,18 +57,34 @@ def test_a_patched_row_changes_only_its_own_record():
     index = rows.find_row(table, "interaction_key", "K2")
     row = rows.row_document(table, index)
     assert row == {"interaction_key": "K2", "session_key": "S1", "prompt": "plain"}
-    assert rows.row_text({**row, "prompt": 'new, "one"'}, row) == 'K2,S1,"new, ""one"""'
+    patched = rows.render_table(table, {index: rows.checked_row({**row, "prompt": 'new, "one"'}, row)})
+    assert patched == TABLE.replace("K2,S1,plain", 'K2,S1,"new, ""one"""')
     assert rows.row_document(table, rows.find_row(table, "interaction_key", "K1"))["prompt"] == 'two\nlines, "quoted"'
 
 
+def test_a_row_that_adds_a_column_extends_the_header_and_pads_every_other_record(tmp_path):
+    table = rows.records(TABLE)
+    index = rows.find_row(table, "interaction_key", "K3")
+    row = rows.row_document(table, index)
+    patched = rows.render_table(table, {index: rows.checked_row({**row, "boundary_end": "7.250"}, row)})
+    assert patched == ('\ufeffinteraction_key,session_key,prompt,boundary_end\r\n'
+                       'K1,S1,"two\nlines, ""quoted""",\r\n'
+                       'K2,S1,plain,\r\n'
+                       'K3,S1,last,7.250')
+    (tmp_path / "interactions.csv").write_text(patched, newline="")
+    frame = read_csv_text(tmp_path / "interactions.csv")
+    assert list(frame["boundary_end"]) == ["", "", "7.250"] and frame["prompt"][0] == 'two\nlines, "quoted"'
+
+
 @pytest.mark.parametrize("document, message", [
-    ({"interaction_key": "K2", "session_key": "S1"}, "added or removed"),
-    ({"interaction_key": "K2", "session_key": "S1", "prompt": "p", "extra": "x"}, "added or removed"),
+    ({"interaction_key": "K2", "session_key": "S1"}, "not remove or reorder"),
+    ({"session_key": "S1", "interaction_key": "K2", "prompt": "p"}, "not remove or reorder"),
     ({"interaction_key": "K2", "session_key": "S1", "prompt": 3}, "strings"),
+    ({"interaction_key": "K2", "session_key": "S1", "prompt": "p", " ": "x"}, "added column needs a name"),
 ])
-def test_row_operations_only_replace_values(document, message):
+def test_row_operations_may_not_remove_reorder_or_retype_columns(document, message):
     with pytest.raises(PatchError, match=message):
-        rows.row_text(document, {"interaction_key": "K2", "session_key": "S1", "prompt": "plain"})
+        rows.checked_row(document, {"interaction_key": "K2", "session_key": "S1", "prompt": "plain"})
 
 
 def test_a_row_key_must_name_exactly_one_row():

@@ -85,7 +85,7 @@ def test_invalid_fixes_are_kept_with_a_reason_and_spoil_their_whole_fix(dataset,
         finding("XX004", VAD, [{"op": "replace", "path": "/metadata:vad/0/end", "value": 9},
                                {"op": "test", "path": "/metadata:transcript/0/transcript", "value": "bye"}]),
         finding("XX005", f"{INTERACTIONS}#V00_S0001_I00000009", [{"op": "replace", "path": "/prompt", "value": "p"}]),
-        finding("XX006", f"{INTERACTIONS}#V00_S0001_I00000001", [{"op": "add", "path": "/new", "value": "p"}]),
+        finding("XX006", f"{INTERACTIONS}#V00_S0001_I00000001", [{"op": "remove", "path": "/prompt"}]),
         finding("XX007", VAD, [{"op": "replace", "path": "/id", "value": FID}]),
     ]
     report = write_patches(findings + findings[:1], dataset, tmp_path)  # a duplicate collapses into one
@@ -94,7 +94,7 @@ def test_invalid_fixes_are_kept_with_a_reason_and_spoil_their_whole_fix(dataset,
     reasons = {i.code: i.reason for i in report.invalid}
     assert "does not exist" in reasons["XX001"] and "not normalised" in reasons["XX002"]
     assert "no such member" in reasons["XX003"] and "test failed" in reasons["XX004"]
-    assert "in 0 rows" in reasons["XX005"] and "added or removed" in reasons["XX006"]
+    assert "in 0 rows" in reasons["XX005"] and "not remove or reorder" in reasons["XX006"]
     assert "no file of its own" in reasons["XX007"]
     records = _records(tmp_path)
     assert records["../outside.json"].sha256 is None

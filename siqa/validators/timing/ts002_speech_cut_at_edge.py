@@ -10,6 +10,7 @@ from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.activity import FRAME_SECONDS, file_activity, spans
+from siqa.validators.timing.boundaries import interaction_bounds
 
 
 @rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
@@ -18,8 +19,9 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
     still under way at the last.
 
     ## What it detects
-    Acoustic own speech in either channel within `edge_seconds` of the file's start or end: the recording was
-    cut inside an utterance, so its beginning (or end) is missing.
+    Acoustic own speech in either channel within `edge_seconds` of the interaction's start or end (its files'
+    edges, or the boundary its row of `interactions.csv` records, as TS003 describes): the recording was cut
+    inside an utterance, so its beginning (or end) is missing.
 
     ## Why it matters
     The first or last words are truncated: transcripts begin mid-sentence and models learn from broken turns.
@@ -33,29 +35,32 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
     `edge_seconds`: how close to the edge speech must be to count as cut.
     """
     edge_frames = max(1, int(round(ctx.settings.get("edge_seconds") / FRAME_SECONDS)))
+    bounds = interaction_bounds(interaction, ctx)
     per_edge: dict[str, list[tuple[str, float, float, float]]] = {"start": [], "end": []}
+    start, end = bounds.start, 0.0
     for pf in interaction.participants:
         try:
             speech = file_activity(pf, interaction.partner_of(pf), ctx).speech
         except ReadError:
             continue
+        first, last = bounds.frames(len(speech))
+        speech, end = speech[first:last], max(end, last * FRAME_SECONDS)
         if not speech.any():
             continue
         utterances = spans(speech, 1)
         typical = float(np.median([e - s for s, e in utterances]))
-        for edge, frames, (start, end) in (("start", speech[:edge_frames], utterances[0]),
-                                           ("end", speech[-edge_frames:], utterances[-1])):
+        for edge, frames, (begin, finish) in (("start", speech[:edge_frames], utterances[0]),
+                                              ("end", speech[-edge_frames:], utterances[-1])):
             if frames.any():
-                burst = end - start
+                burst = finish - begin
                 per_edge[edge].append((str(pf.file_id), burst, max(0.0, typical - burst), float(frames.mean())))
-    duration = max((pf.audio_info().duration for pf in interaction.participants if pf.has("wav")), default=0.0)
     for edge, hits in per_edge.items():
         if not hits:
             continue
         burst = max(h[1] for h in hits)
         missing = max(h[2] for h in hits)
-        span = (0.0, burst) if edge == "start" else (max(0.0, duration - burst), duration)
-        what = "starts too late: speech is under way at 0 s" if edge == "start" else \
+        span = (start, start + burst) if edge == "start" else (max(start, end - burst), end)
+        what = f"starts too late: speech is under way at {start:g} s" if edge == "start" else \
             "ends too early: speech is still under way at the end"
         yield ctx.report(interaction, f"{interaction.key} {what} (about {missing:.1f} s missing)", span=span,
                          confidence=max(h[3] for h in hits), evidence={"edge": edge, "channels": [h[0] for h in hits],

@@ -6,10 +6,11 @@ from typing import Collection, Iterator
 from siqa.context import RuleContext, Skip
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction
-from siqa.findings import Applicability, Finding, Fix, Scope, Severity
+from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.lexicon import content_words
 from siqa.signals.prompts import recorded_prompts
+from siqa.validators.timing.boundaries import boundary_fix, interaction_bounds
 
 
 ON_TOPIC_SHARE = 0.5  # on the prompt's topic: at least half of a segment's content words are the interaction's
@@ -28,7 +29,8 @@ def off_prompt_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
     seconds hold speech whose words belong neither to the prompt nor to the rest of the interaction.
 
     ## What it detects
-    The transcript segments of both participants, in time order. The interaction's vocabulary is the content
+    The transcript segments of both participants within the interaction (its files, or the boundary its row of
+    `interactions.csv` records, as TS003 describes), in time order. The interaction's vocabulary is the content
     words of its prompt (`interactions.csv`) and of every segment at least half of whose content words the
     prompt names (people follow a prompt and add their own words to it). From each edge inwards, segments
     whose content words are mostly outside that vocabulary form a run, which ends at the first segment on the
@@ -44,47 +46,51 @@ def off_prompt_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
     interaction's vocabulary), `proposed_start` or `proposed_end` (the trimmed boundary).
 
     ## Fix
-    Proposes the trimmed boundary (keeping `keep_seconds` before the first on-prompt word, or after the last)
-    for the interaction's row of `interactions.csv`, display-only like TS003's: the release's tables have no
-    boundary column to patch, so the boundary is shown for the curator to carry into the cutting pipeline.
+    Writes the trimmed boundary to the interaction's row of `interactions.csv`, unsafe, as TS003 does. It lies
+    `keep_seconds` before the first on-prompt segment (or after the last), but never further out than halfway
+    into the pause that separates it from the off-prompt talk.
 
     ## Thresholds
     `min_seconds`: shortest run reported; `min_words`: content words a run needs to be judged (each time
     said); `max_known_share`: the run is off-prompt when at most this share of its words is in the
     interaction's vocabulary; `keep_seconds`: margin kept by the proposed boundary.
     """
-    said = _segments(interaction)
+    bounds = interaction_bounds(interaction, ctx)
+    said = [s for s in _segments(interaction) if s.end > bounds.start and (bounds.end is None or s.start < bounds.end)]
     if not said:
         return
     prompt = recorded_prompts(ctx, [interaction.key]).get(interaction.key)
     if prompt is None:
         raise Skip(f"{interaction.key} has no prompt in interactions.csv: its topic is unknown")
-    duration = max(s.end for s in said)
+    start, end = bounds.start, max(s.end for s in said) if bounds.end is None else bounds.end
     settings = ctx.settings
     named = set(content_words(prompt))
     vocabulary = named.union(*(s.words for s in said if _known_share(s.words, named) >= ON_TOPIC_SHARE))
+    keep = settings.get("keep_seconds")
     for edge, ordered in (("start", said), ("end", said[::-1])):
-        run = _off_prompt_run(ordered, vocabulary)
-        if run is None:
+        found = _off_prompt_run(ordered, vocabulary)
+        if found is None:
             continue
-        words, known, inner = run
-        seconds = inner.start if edge == "start" else duration - inner.end
+        run, inner = found
+        words = [w for segment in run for w in sorted(segment.words)]
+        known = _known_share(words, vocabulary)
+        seconds = inner.start - start if edge == "start" else end - inner.end
         if len(words) < settings.get("min_words") or known > settings.get("max_known_share") \
                 or seconds < settings.get("min_seconds"):
             continue
-        keep = settings.get("keep_seconds")
-        proposed = round(max(0.0, inner.start - keep), 3) if edge == "start" else round(inner.end + keep, 3)
-        key = "proposed_start" if edge == "start" else "proposed_end"
-        fix = Fix(Applicability.DISPLAY_ONLY, f"interactions.csv#{interaction.key}",
-                  [{"op": "add", "path": f"/{key}", "value": proposed}],
-                  f"move the interaction's {edge} to {proposed:.2f} s")
-        span = (0.0, inner.start) if edge == "start" else (inner.end, duration)
+        if edge == "start":
+            proposed = round(max(inner.start - keep, min(inner.start, (run[-1].end + inner.start) / 2)), 3)
+            span = (start, inner.start)
+        else:
+            proposed = round(min(inner.end + keep, max(inner.end, (run[-1].start + inner.end) / 2)), 3)
+            span = (inner.end, end)
         what = "starts too early" if edge == "start" else "ends too late"
         yield ctx.report(
             interaction, f"{interaction.key} {what}: {seconds:.1f} s of talk off its prompt at the {edge}",
             span=span, confidence=round(min(1.0, (1 - known) * len(words) / (2 * settings.get("min_words"))), 3),
-            fix=fix, evidence={"edge": edge, "off_prompt_seconds": round(seconds, 3), "words": sorted(set(words)),
-                               "known_share": round(known, 3), key: proposed})
+            fix=boundary_fix(interaction, ctx, edge, proposed),
+            evidence={"edge": edge, "off_prompt_seconds": round(seconds, 3), "words": sorted(set(words)),
+                      "known_share": round(known, 3), f"proposed_{edge}": proposed})
 
 
 def _segments(interaction: Interaction) -> list[_Said]:
@@ -102,15 +108,12 @@ def _segments(interaction: Interaction) -> list[_Said]:
     return sorted((s for s in said if s.words), key=lambda s: (s.start, s.end))
 
 
-def _off_prompt_run(ordered: list[_Said], vocabulary: set[str]) -> tuple[list[str], float, _Said] | None:
-    """From the edge inwards: the content words said before the first segment on the prompt's topic (each time
-    it is said), the share of them in the vocabulary, and that segment; None when the edge starts on topic or
-    nothing is on topic."""
-    words: list[str] = []
-    for segment in ordered:
+def _off_prompt_run(ordered: list[_Said], vocabulary: set[str]) -> tuple[list[_Said], _Said] | None:
+    """From the edge inwards: the segments said before the first one on the prompt's topic, and that segment;
+    None when the edge starts on topic or nothing is on topic."""
+    for index, segment in enumerate(ordered):
         if _known_share(segment.words, vocabulary) >= ON_TOPIC_SHARE:
-            return (words, _known_share(words, vocabulary), segment) if words else None
-        words += sorted(segment.words)
+            return (ordered[:index], segment) if index else None
     return None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
 from siqa.audit import AuditOptions, run_audit
+from siqa.patches.write import write_patches
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
@@ -48,8 +50,8 @@ def test_offsets_are_estimated_in_milliseconds_with_a_shifting_fix(timing_audit)
 def test_boundary_findings_carry_amounts_and_trimmed_boundaries(timing_audit):
     _, findings = timing_audit
     early = [f for f in findings if f.code == "TS003"]
-    assert early and all(f.fix.target.startswith("interactions.csv#") and f.fix.applicability.value == "display-only"
-                         for f in early)
+    assert early and all(f.fix.target == f"interactions.csv#{f.interaction_key}"
+                         and f.fix.applicability.value == "unsafe" for f in early)
     assert all(f.evidence["silent_seconds"] > 1.3 for f in early)
     assert all(f.evidence["estimated_missing_seconds"] >= 0 for f in findings if f.code == "TS002")
 
@@ -69,11 +71,17 @@ def test_silent_and_very_short_channels_are_skipped_with_a_reason(tmp_path):
     assert "own speech" in reasons and wavs[0].name in reasons
 
 
-def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_boundary(tmp_path):
+def _edges_audited(tmp_path):
+    """A batch whose every interaction starts too early or ends too late, into silence or off-prompt talk."""
     profile = ('affected = 1.0\nfamilies = ["TS"]\n[weights]\ntiming_offset = 0\nstart_too_late = 0\n'
                'end_too_early = 0\n')
     batch, findings, _ = synth_and_audit(tmp_path, profile, SynthConfig(sessions=3, interactions_per_session=3,
                                                                         duration=12.0, seed=4), ["TS"])
+    return batch, findings
+
+
+def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_boundary(tmp_path):
+    batch, findings = _edges_audited(tmp_path)
     contents = {r["details"]["content"] for r in batch.truth}
     assert contents == {"silence", "off_prompt"}
     result, missed, unexplained = score(findings, batch.truth, {"TS003", "TS006"})
@@ -83,9 +91,47 @@ def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_bo
         code = "TS006" if record["details"]["content"] == "off_prompt" else "TS003"
         finding = by_key[record["interaction_key"], code]
         edge = "start" if record["defect"] == "start_too_early" else "end"
-        assert finding.evidence["edge"] == edge and finding.fix.applicability.value == "display-only"
+        assert finding.evidence["edge"] == edge and finding.fix.applicability.value == "unsafe"
         boundary = record["span"][1] if edge == "start" else record["span"][0]
         proposed = finding.evidence[f"proposed_{edge}"]
         assert abs(proposed - boundary) < 1.5  # the off-prompt talk (or the silence) is cut, the rest kept
         if code == "TS006":
             assert finding.evidence["known_share"] <= 0.2 and len(finding.evidence["words"]) >= 2
+
+
+def test_applied_boundaries_clear_the_edge_findings_and_revert_restores_the_table(tmp_path, cli):
+    batch, findings = _edges_audited(tmp_path)
+    table = batch.root / "interactions.csv"
+    original = table.read_bytes()
+    report = write_patches(findings, batch.root, tmp_path / "out")
+    assert report.fixes == len([f for f in findings if f.fix is not None]) and not report.conflicts
+    result = cli("apply", tmp_path / "out" / "patches.jsonl", "--root", batch.root, "--in-place", "--only", "unsafe")
+    assert result.exit_code == 0, result.stderr
+    rows = pd.read_csv(table, dtype=str, keep_default_na=False).set_index("interaction_key")
+    for finding in findings:
+        edge = finding.evidence["edge"]
+        assert float(rows.loc[finding.interaction_key, f"boundary_{edge}"]) == finding.evidence[f"proposed_{edge}"]
+    untouched = set(rows.index) - {f.interaction_key for f in findings}
+    assert all(rows.loc[k, "boundary_start"] == "" for k in untouched)
+
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "again", jobs=1,
+                                     select=["TS"]))
+    assert [f for f in read_findings(outcome.findings_path) if f.code in {"TS002", "TS003", "TS006"}] == []
+
+    assert cli("revert", tmp_path / "out" / "patches.jsonl", "--root", batch.root).exit_code == 0
+    assert table.read_bytes() == original
+
+
+@pytest.mark.parametrize("value, reason", [("soon", "not a number of seconds"), ("-1", "not a number of seconds")])
+def test_a_malformed_boundary_is_a_skip_naming_the_table(tmp_path, value, reason):
+    batch = generate(tmp_path / "data", SynthConfig(sessions=1, interactions_per_session=1, duration=8.0, seed=2,
+                                                    defects="none"), workers=1)
+    table = batch.root / "interactions.csv"
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False).assign(boundary_start=value)
+    frame.to_csv(table, index=False)
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "out", jobs=1,
+                                     select=["TS002", "TS003", "TS006"]))
+    skips = [json.loads(line) for line in (tmp_path / "out" / "skips.jsonl").read_text().splitlines()]
+    assert {s["code"] for s in skips} >= {"TS002", "TS003", "TS006"}
+    assert all("interactions.csv" in s["reason"] and reason in s["reason"] and repr(value) in s["reason"]
+               for s in skips if s["code"] in {"TS002", "TS003", "TS006"})
