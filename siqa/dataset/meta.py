@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from siqa.dataset.schema import ANNOTATION_TYPES, TRANSCRIPT_KEY, VAD_KEY
 
@@ -75,11 +75,13 @@ def _times(entry: dict[str, Any]) -> tuple[float, float] | None:
 
 
 class Meta:
-    """A view over one JSON document; `path` is the file it came from (for messages)."""
+    """A view over one JSON document; `path` is the file it came from (for messages). Each part is parsed once:
+    a dozen rules read the same transcript, and the parsed results are shared, to be read and never changed."""
 
     def __init__(self, raw: dict[str, Any], path: str) -> None:
         self.raw = raw
         self.path = path
+        self._parsed: dict[str, Parsed] = {}
 
     @property
     def has_transcript(self) -> bool:
@@ -90,10 +92,15 @@ class Meta:
         return VAD_KEY in self.raw
 
     def vad(self) -> Parsed:
-        return self._segments(VAD_KEY, with_words=False)
+        return self._once(VAD_KEY, lambda: self._segments(VAD_KEY, with_words=False))
 
     def transcript(self) -> Parsed:
-        return self._segments(TRANSCRIPT_KEY, with_words=True)
+        return self._once(TRANSCRIPT_KEY, lambda: self._segments(TRANSCRIPT_KEY, with_words=True))
+
+    def _once(self, part: str, parse: Callable[[], Parsed]) -> Parsed:
+        if part not in self._parsed:
+            self._parsed[part] = parse()
+        return self._parsed[part]
 
     def _segments(self, key: str, with_words: bool) -> Parsed:
         out = Parsed()
@@ -133,6 +140,9 @@ class Meta:
     def windows(self) -> Parsed:
         """Every time window under every `annotations:*` entry, found wherever it nests; shapes that cannot be
         read (a scalar where windows should be, an object with a start but no numeric end) are `problems`."""
+        return self._once("annotations:*", self._windows)
+
+    def _windows(self) -> Parsed:
         out = Parsed()
         for key in self.annotation_keys():
             name = key.split(":", 1)[1]

@@ -50,6 +50,12 @@ class Audio:
     def mono(self) -> np.ndarray:
         return self.samples if self.samples.ndim == 1 else self.samples.mean(axis=1, dtype=np.float32)
 
+    @cached_property
+    def peak(self) -> float:
+        """The largest sample magnitude (two reductions, no |x| copy of the samples); 0 without samples."""
+        mono = self.mono
+        return max(float(mono.max()), -float(mono.min())) if mono.size else 0.0
+
     @property
     def duration(self) -> float:
         return self.info.duration

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import binary_erosion
 
 from siqa.context import RuleContext, Skip
@@ -32,28 +34,34 @@ class Bleed:
 
 
 def _frames(signal: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
-    return signal[starts[:, None] + np.arange(size)[None, :]]
+    return sliding_window_view(signal, size)[starts]
+
+
+def _usable_windows(partner_only: np.ndarray, samples: int, size: int) -> np.ndarray:
+    """Starts (in samples, every half window) of the windows wholly inside partner-only frames: counted on the
+    10 ms frames each window touches, not on a per-sample mask."""
+    starts = np.arange(0, max(0, samples - size), size // 2)
+    covered = np.concatenate(([0], np.cumsum(partner_only)))
+    first, last = starts // FRAME_SAMPLES, (starts + size - 1) // FRAME_SAMPLES + 1
+    inside = last <= len(partner_only)
+    starts, first, last = starts[inside], first[inside], last[inside]
+    return starts[covered[last] - covered[first] == last - first]
 
 
 def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarray, settings: dict) -> Bleed:
     """`partner_only`: 10 ms frames where only the partner speaks. Raises Skip when there is too little of it."""
     size = int(settings["window_seconds"] * ANALYSIS_RATE)
-    n = min(len(own), len(partner))
-    mask = np.repeat(partner_only, FRAME_SAMPLES)[:n]
-    mask = np.pad(mask, (0, n - len(mask)))
-    starts = np.arange(0, max(0, n - size), size // 2)
-    covered = np.concatenate(([0], np.cumsum(mask)))
-    usable = starts[covered[starts + size] - covered[starts] == size]  # windows wholly inside partner-only time
+    usable = _usable_windows(partner_only, min(len(own), len(partner)), size)
     seconds = len(usable) * size / 2 / ANALYSIS_RATE
     if seconds < settings["min_partner_only_seconds"]:
         raise Skip(f"only {seconds:.1f} s where the partner alone speaks (need {settings['min_partner_only_seconds']} s)")
     if len(usable) > settings["max_windows"]:  # enough for the estimate; evenly spread over the recording
         usable = usable[np.linspace(0, len(usable) - 1, settings["max_windows"]).astype(int)]
-    window = np.hanning(size)
+    window = np.hanning(size).astype(np.float32)  # single precision: half the FFT time, ample for a delay
     own_frames = _frames(own, usable, size)
-    cross = (np.fft.rfft(own_frames * window, 2 * size)
-             * np.conj(np.fft.rfft(_frames(partner, usable, size) * window, 2 * size))).sum(axis=0)
-    gcc = np.fft.irfft(cross / (np.abs(cross) + 1e-12))
+    cross = (scipy.fft.rfft(own_frames * window, 2 * size)
+             * np.conj(scipy.fft.rfft(_frames(partner, usable, size) * window, 2 * size))).sum(axis=0)
+    gcc = scipy.fft.irfft(cross / (np.abs(cross) + 1e-12)).astype(np.float64)
     max_lag = int(settings["max_lag_ms"] * ANALYSIS_RATE / 1000)
     lags = np.concatenate((np.arange(0, max_lag + 1), np.arange(-max_lag, 0)))
     values = np.concatenate((gcc[: max_lag + 1], gcc[-max_lag:]))

@@ -82,7 +82,7 @@ def test_louder_own_speech_raises_the_voice_group():
     level = np.full(1000, -60.0)
     level[100:900] = -20.0 + np.random.default_rng(1).normal(0, 1, 800)
     level[500:700] += 8.0  # a laugh
-    activity = Activity(speech, speech, level, -60.0)
+    activity = Activity(speech, level, -60.0)
     voice = rest_z(voice_level(activity, int(10 * FPS)), SETTINGS.rest_percentile)
     assert np.isnan(voice[:25]).all()  # silent: no voice level
     assert np.nanmean(voice[155:205]) > 4 * max(np.nanmean(voice[40:140]), 0.5)

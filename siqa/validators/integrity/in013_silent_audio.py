@@ -34,7 +34,7 @@ def silent_audio(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     if audio.mono.size == 0:
         yield ctx.report(pf, f"{pf.path('wav')}: no samples", path=pf.path("wav"), evidence={"peak": 0.0})
         return
-    peak = float(np.max(np.abs(audio.mono)))
+    peak = audio.peak
     levels = file_dbfs(pf, ctx, ctx.settings.get("frame_seconds"))
     loudest = float(np.percentile(levels, 99)) if levels.size else -np.inf
     threshold = ctx.settings.get("near_silent_dbfs")

@@ -28,11 +28,12 @@ def clipping(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     ## Thresholds
     `max_clipped_ratio`; `ceiling_tolerance`: how close to the peak counts as at the ceiling.
     """
-    audio = pf.audio().mono
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    decoded = pf.audio()
+    audio, peak = decoded.mono, decoded.peak
     if peak == 0.0:
         return
-    ratio = float(np.mean(np.abs(audio) >= peak * (1 - ctx.settings.get("ceiling_tolerance"))))
+    ceiling = peak * (1 - ctx.settings.get("ceiling_tolerance"))
+    ratio = (np.count_nonzero(audio >= ceiling) + np.count_nonzero(audio <= -ceiling)) / audio.size
     ctx.measure(pf, "clipped_ratio", ratio)
     limit = ctx.settings.get("max_clipped_ratio")
     if ratio > limit:

@@ -47,7 +47,7 @@ def _read_bounds(interaction: Interaction, ctx: RuleContext) -> Bounds:
         frame = tables.interactions if tables is not None else None
     except TableError:
         return Bounds()  # the prompt rules report the broken table; its boundaries are the files' edges
-    if frame is None:
+    if frame is None or not frame.columns.isin(list(COLUMNS.values())).any():
         return Bounds()
     row = frame[frame["interaction_key"] == interaction.key]
     values: dict[str, float | None] = {}
