@@ -10,16 +10,18 @@ one name are compared.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
-import librosa
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+import scipy.fft
+import scipy.signal
 
 from siqa.config import ConfigError, RuleSettings
 from siqa.signals.activity import FRAME_SAMPLES, FRAME_SECONDS
 from siqa.signals.audio import ANALYSIS_RATE
-from siqa.signals.frames import runs
 
 WINDOW_SAMPLES = 400  # 25 ms analysis windows, one per 10 ms activity frame
 VOICED_MAX_ZCR = 0.15  # zero crossings per sample below which a speech frame is voiced (vowels, nasals)
@@ -34,11 +36,6 @@ class VoiceBackend(Protocol):
         ...
 
 
-def frame_count(samples: int, window: int) -> int:
-    """Analysis frames of `window` samples every 10 ms that fit in `samples` (frame i starts at i * 10 ms)."""
-    return max(0, 1 + (samples - window) // FRAME_SAMPLES)
-
-
 def own_frames(own: np.ndarray, frames: int) -> np.ndarray:
     """The own-speech flags aligned with `frames` analysis frames (frames past the flags count as not own)."""
     flags = np.zeros(frames, dtype=bool)
@@ -50,58 +47,110 @@ def own_frames(own: np.ndarray, frames: int) -> np.ndarray:
 @dataclass(frozen=True)
 class MfccPitchVoice:
     """Mean and spread of MFCC 1..n-1 (c0, the level, is left out: it follows the gain, not the person) and
-    the median and spread of log pitch over voiced own-speech frames."""
+    the median and spread of log pitch over voiced own-speech frames.
+
+    Only own-speech frames are analysed, at most `mfcc_frames` and `pitch_frames` of them spread evenly over
+    the file: statistics of a few thousand frames are as steady as of all, and the cost of a file stops growing
+    with its length."""
 
     n_mfcc: int = 20
     n_mels: int = 40
     fmin_hz: float = 60.0
     fmax_hz: float = 400.0
     min_frames: int = 100  # own-speech frames (10 ms) needed for a vector
-    pitch_frames: int = 1500  # own-speech frames pitch is estimated on, at most about (15 s)
-    name: str = "mfcc-pitch/1"
+    mfcc_frames: int = 2000  # own-speech frames the MFCC statistics use, at most (20 s)
+    pitch_frames: int = 400  # own-speech frames pitch is estimated on, at most (4 s)
+    name: str = "mfcc-pitch/2"
 
     def embed(self, audio16k: np.ndarray, own: np.ndarray) -> np.ndarray | None:
-        frames = frame_count(len(audio16k), WINDOW_SAMPLES)
-        flags = own_frames(own, frames)
+        window = int(2.5 * ANALYSIS_RATE / self.fmin_hz)  # YIN needs two periods of the lowest pitch
+        audio = audio16k.astype(np.float32, copy=False)
+        if len(audio) < window:
+            return None
+        frames = sliding_window_view(audio, window)[::FRAME_SAMPLES]  # a view: frame i starts at i * 10 ms
+        flags = own_frames(own, len(frames))
         if flags.sum() < self.min_frames:
             return None
-        audio = audio16k.astype(np.float32, copy=False)
-        mel = librosa.feature.melspectrogram(y=audio, sr=ANALYSIS_RATE, n_fft=WINDOW_SAMPLES,
-                                             hop_length=FRAME_SAMPLES, n_mels=self.n_mels, center=False)
-        # no top_db floor: it is relative to the loudest frame, which may be the partner's
-        log_mel = librosa.power_to_db(mel, top_db=None)
-        mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=self.n_mfcc)[1:, :frames][:, flags]
-        pitch = self._pitch(audio, flags)
-        if pitch is None:
-            return None
+        mfcc = self._mfcc(frames[_spread(flags, self.mfcc_frames), :WINDOW_SAMPLES])
+        pitch = self._pitch(frames[_spread(flags, self.pitch_frames)])
         return np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1), pitch]).astype(np.float32)
 
-    def _pitch(self, audio: np.ndarray, flags: np.ndarray) -> np.ndarray | None:
+    def _mfcc(self, frames: np.ndarray) -> np.ndarray:
+        """MFCC 1..n-1 per frame (columns), as librosa's melspectrogram, power_to_db (no top_db floor: it is
+        relative to the loudest frame, which may be the partner's) and mfcc give them for these frames."""
+        window = scipy.signal.get_window("hann", WINDOW_SAMPLES, fftbins=True).astype(np.float32)
+        power = np.abs(scipy.fft.rfft(frames * window, axis=1)).T ** 2
+        log_mel = 10 * np.log10(np.maximum(mel_basis(self.n_mels) @ power, 1e-10))
+        return scipy.fft.dct(log_mel, type=2, norm="ortho", axis=0)[1:self.n_mfcc]
+
+    def _pitch(self, frames: np.ndarray) -> np.ndarray:
         """Median and interquartile range of log2 f0 (YIN) where own speech is voiced (low zero-crossing rate:
-        YIN answers on every frame, voiced or not). YIN is the costly part, so it runs on own-speech runs only,
-        and on every k-th run when there is more own speech than `pitch_frames`: spread over the whole file,
-        that many frames pin a median and a quartile range down."""
-        window = int(2.5 * ANALYSIS_RATE / self.fmin_hz)  # YIN needs two periods of the lowest pitch
-        own_runs = runs(flags)
-        stride = max(1, int(np.ceil(flags.sum() / self.pitch_frames)))
-        log_f0 = []
-        for start, stop in own_runs[::stride]:
-            piece = audio[start * FRAME_SAMPLES : (stop - 1) * FRAME_SAMPLES + window]
-            if len(piece) < window:
-                continue
-            f0 = librosa.yin(piece, fmin=self.fmin_hz, fmax=self.fmax_hz, sr=ANALYSIS_RATE, frame_length=window,
-                             hop_length=FRAME_SAMPLES, center=False)
-            zcr = librosa.feature.zero_crossing_rate(piece, frame_length=WINDOW_SAMPLES, hop_length=FRAME_SAMPLES,
-                                                     center=False)[0]
-            n = min(len(f0), len(zcr))
-            log_f0.append((np.log2(f0[:n]), zcr[:n] < VOICED_MAX_ZCR))
-        if not log_f0:  # every run ends too near the end of the audio for one YIN window
-            return None
-        values = np.concatenate([v for v, _ in log_f0])
-        voiced = np.concatenate([m for _, m in log_f0])
-        chosen = values[voiced] if voiced.sum() >= MIN_VOICED_FRAMES else values
+        YIN answers on every frame, voiced or not)."""
+        periods = yin_periods(frames, int(ANALYSIS_RATE // self.fmax_hz), int(np.ceil(ANALYSIS_RATE / self.fmin_hz)))
+        log_f0 = np.log2(ANALYSIS_RATE / periods)
+        signs = np.signbit(frames[:, :WINDOW_SAMPLES])  # zero crossings, counted as librosa does without numba
+        voiced = (signs[:, 1:] != signs[:, :-1]).mean(axis=1) < VOICED_MAX_ZCR
+        chosen = log_f0[voiced] if voiced.sum() >= MIN_VOICED_FRAMES else log_f0
         q1, median, q3 = np.percentile(chosen, [25, 50, 75])
         return np.array([median, q3 - q1])
+
+
+@functools.cache
+def mel_basis(n_mels: int) -> np.ndarray:
+    """librosa.filters.mel(sr=16000, n_fft=400, n_mels=n_mels): triangles evenly spaced on the Slaney mel scale
+    (linear to 1 kHz, logarithmic above), each normalised to unit area. Written out, like `yin_periods`, because
+    librosa's first call in a process costs seconds of CPU (lazy imports and numba compilation) in every worker."""
+    f_sp, min_log_hz, min_log_mel, log_step = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0
+
+    def to_hz(mels: np.ndarray) -> np.ndarray:
+        return np.where(mels >= min_log_mel, min_log_hz * np.exp(log_step * (mels - min_log_mel)), f_sp * mels)
+
+    top = min_log_mel + np.log(ANALYSIS_RATE / 2 / min_log_hz) / log_step
+    edges = to_hz(np.linspace(0.0, top, n_mels + 2))
+    bins = np.linspace(0, ANALYSIS_RATE / 2, 1 + WINDOW_SAMPLES // 2)
+    rising = (bins[None, :] - edges[:-2, None]) / np.diff(edges)[:-1, None]
+    falling = (edges[2:, None] - bins[None, :]) / np.diff(edges)[1:, None]
+    return (np.maximum(0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+
+
+def _spread(flags: np.ndarray, most: int) -> np.ndarray:
+    """Indices of the flagged frames, at most `most` of them, evenly spread."""
+    chosen = np.flatnonzero(flags)
+    return chosen if len(chosen) <= most else chosen[np.linspace(0, len(chosen) - 1, most).astype(int)]
+
+
+def yin_periods(frames: np.ndarray, min_period: int, max_period: int, threshold: float = 0.1) -> np.ndarray:
+    """The YIN period (in samples, refined below one by a parabola) of each frame (rows), for every frame at
+    once with FFTs. librosa.yin does the same steps, but its numba kernels compile on the first call in every
+    process: 2.5 s of CPU per worker, more than this rule's work on an hour of audio. Tested against it.
+
+    d(tau) is the squared difference of the first `len - max_period` samples and those `tau` later,
+    normalised by its running mean; the period is the first dip under `threshold` that is a local minimum, or
+    the global minimum when there is none."""
+    length = frames.shape[1]
+    span = length - max_period
+    x = frames.astype(np.float32)
+    size = scipy.fft.next_fast_len(length, real=True)  # lags up to max_period never wrap around: no padding
+    spectrum = scipy.fft.rfft(x, size, axis=1)
+    lagged = scipy.fft.irfft(np.conj(scipy.fft.rfft(x[:, :span], size, axis=1)) * spectrum, size, axis=1)
+    energy = np.cumsum(x ** 2, axis=1)
+    head = energy[:, span - 1:span]
+    taus = np.arange(max_period + 1)
+    tail = energy[:, taus + span - 1] - np.concatenate([np.zeros((len(x), 1)), energy[:, taus[1:] - 1]], axis=1)
+    diff = np.maximum(head + tail - 2 * lagged[:, : max_period + 1], 0.0)
+    running = np.cumsum(diff[:, 1:], axis=1) / taus[1:]
+    cmnd = np.ones_like(diff)
+    cmnd[:, 1:] = diff[:, 1:] / np.maximum(running, 1e-12)
+    search = cmnd[:, min_period:max_period]
+    trough = np.zeros_like(search, dtype=bool)
+    trough[:, 1:-1] = (search[:, 1:-1] <= search[:, :-2]) & (search[:, 1:-1] < search[:, 2:])
+    dips = trough & (search < threshold)
+    first = np.where(dips.any(axis=1), np.argmax(dips, axis=1), np.argmin(search, axis=1)) + min_period
+    rows = np.arange(len(x))
+    left, mid, right = (cmnd[rows, np.clip(first + k, 0, max_period)] for k in (-1, 0, 1))
+    curvature = left - 2 * mid + right
+    shift = np.where(curvature > 0, 0.5 * (left - right) / np.where(curvature > 0, curvature, 1.0), 0.0)
+    return first + np.clip(shift, -1.0, 1.0)
 
 
 def voice_backend(settings: RuleSettings) -> VoiceBackend:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import pytest
 
 from siqa.config import ConfigError, RuleSet
 from siqa.findings import Severity
-from siqa.identity.voice import MfccPitchVoice, voice_backend
+from siqa.identity.voice import MfccPitchVoice, mel_basis, voice_backend, yin_periods
 from tests.identity.conftest import dyad
 
 
@@ -53,3 +54,26 @@ def test_the_rule_set_chooses_the_backend():
         voice_backend(
             type(settings)("ID004", {**settings.values, "voice_backend": "magic"}, settings.severity, "x")
         )
+
+
+@pytest.mark.parametrize("f0", [75.0, 130.0, 210.0, 330.0])
+def test_yin_periods_find_the_pitch_librosa_yin_finds(f0):
+    rate, window = 16000, 667
+    t = np.arange(rate) / rate
+    rng = np.random.default_rng(int(f0))
+    voice = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6)) / k for k in range(1, 6))
+    audio = (voice + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+    frames = librosa.util.frame(audio, frame_length=window, hop_length=160, axis=0)
+    ours = rate / yin_periods(frames, rate // 400, int(np.ceil(rate / 60)))
+    reference = librosa.yin(audio, fmin=60, fmax=400, sr=rate, frame_length=window, hop_length=160, center=False)
+    assert np.median(np.abs(ours / f0 - 1)) < 0.005
+    np.testing.assert_allclose(np.median(ours), np.median(reference), rtol=0.005)
+
+
+def test_mel_basis_and_mfcc_are_librosas(utterances):
+    np.testing.assert_allclose(mel_basis(40), librosa.filters.mel(sr=16000, n_fft=400, n_mels=40), atol=1e-7)
+    audio = utterances[("mid", 0)].astype(np.float32)
+    frames = librosa.util.frame(audio, frame_length=400, hop_length=160, axis=0)
+    mel = librosa.feature.melspectrogram(y=audio, sr=16000, n_fft=400, hop_length=160, n_mels=40, center=False)
+    reference = librosa.feature.mfcc(S=librosa.power_to_db(mel, top_db=None), n_mfcc=20)[1:]
+    np.testing.assert_allclose(MfccPitchVoice()._mfcc(frames), reference, atol=1e-3)
