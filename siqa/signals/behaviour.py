@@ -90,7 +90,7 @@ class Behaviour:
 def motion(values: np.ndarray, valid: np.ndarray, settings: BehaviourSettings) -> np.ndarray:
     """Speed of one feature per frame: norm of the frame-to-frame change of the lightly smoothed features,
     smoothed again; NaN where the frame or its predecessor is invalid."""
-    rows = values.reshape(len(values), int(np.prod(values.shape[1:]))).astype(np.float64)
+    rows = values.reshape(len(values), int(np.prod(values.shape[1:]))).astype(np.float64, copy=False)
     ok = valid[: len(rows)] & np.isfinite(rows).all(axis=1)
     rows = smooth(np.where(ok[:, None], rows, np.nan), settings.frames(settings.feature_smooth_seconds))
     speed = np.full(len(rows), np.nan)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from siqa.dataset.schema import FPS
 
@@ -19,6 +19,8 @@ def numeric_frames(values: np.ndarray) -> bool:
 
 def fitted(values: np.ndarray, frames: int) -> np.ndarray:
     """`values` cut to `frames` rows or padded with NaN (the features of one file may disagree in length)."""
+    if len(values) == frames:
+        return values.astype(np.float64, copy=False)
     pad = np.full((max(0, frames - len(values)), *values.shape[1:]), np.nan)
     return np.concatenate((values[:frames].astype(np.float64), pad))
 
@@ -66,7 +68,7 @@ def rest_z(values: np.ndarray, rest_percentile: float) -> np.ndarray:
         return np.full(values.shape, np.nan)
     low = max(rest_percentile / 5, 0.5)
     centre, floor = np.percentile(known, [rest_percentile, low])
-    spread = (centre - floor) / (norm.ppf(rest_percentile / 100) - norm.ppf(low / 100))
+    spread = (centre - floor) / (ndtri(rest_percentile / 100) - ndtri(low / 100))  # the normal's quantiles
     return (values - centre) / spread if spread > 0 else np.where(np.isfinite(values), 0.0, np.nan)
 
 

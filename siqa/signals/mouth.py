@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.schema import FACE_KEYPOINTS, FPS, LOWER_LIP, UPPER_LIP
@@ -42,13 +43,14 @@ class Sync:
 def mouth_opening(keypoints: np.ndarray, valid: np.ndarray, min_score: float) -> np.ndarray:
     """Lip gap per frame over the face's bounding-box diagonal; NaN where the face is not tracked, a lip point
     scores below `min_score`, or a value is not finite."""
-    points = keypoints.astype(np.float64)
-    lips = list(UPPER_LIP + LOWER_LIP)
-    face = points[:, FACE_KEYPOINTS, :2]
-    size = np.hypot(*(face.max(axis=1) - face.min(axis=1)).T)
-    gap = points[:, list(LOWER_LIP), 1].mean(axis=1) - points[:, list(UPPER_LIP), 1].mean(axis=1)
-    scored = points.shape[2] < 3 or np.all(points[:, lips, 2] >= min_score, axis=1)
-    ok = valid[: len(points)] & scored & np.isfinite(gap) & np.isfinite(size) & (size > 0)
+    # (coordinate, frame, point) in C order: reductions over a face's points then run along contiguous memory
+    # (over the (frame, point, coordinate) layout they are fifty times slower). The lips are face points.
+    points = np.moveaxis(keypoints[:, FACE_KEYPOINTS], 2, 0).astype(np.float64, order="C")
+    upper, lower = (np.array(side) - FACE_KEYPOINTS.start for side in (UPPER_LIP, LOWER_LIP))
+    size = np.hypot(*(points[:2].max(axis=2) - points[:2].min(axis=2)))
+    gap = points[1][:, lower].mean(axis=1) - points[1][:, upper].mean(axis=1)
+    scored = len(points) < 3 or np.all(points[2][:, np.r_[upper, lower]] >= min_score, axis=1)
+    ok = valid[: len(keypoints)] & scored & np.isfinite(gap) & np.isfinite(size) & (size > 0)
     return np.where(ok, gap / np.where(ok, size, 1.0), np.nan)
 
 
@@ -60,17 +62,25 @@ def speech_envelope(audio16k: np.ndarray, activity: Activity, frames: int) -> np
 
 def lagged_correlation(video: np.ndarray, audio: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
     """Pearson correlation of video[t] with audio[t - lag] for every lag in [-max_lag, max_lag], over the
-    frames where both are finite (NaN where fewer than 3 such frames)."""
+    frames where both are finite (NaN where fewer than 3 such frames, or where either does not vary). All lags
+    at once: a (lags x frames) view of the audio shifted by each lag, and masked sums along the frames."""
     n = min(len(video), len(audio))
     lags = np.arange(-max_lag, max_lag + 1)
-    out = np.full(len(lags), np.nan)
-    for i, lag in enumerate(lags):
-        a = video[max(0, lag):n + min(0, lag)]
-        b = audio[max(0, -lag):n - max(0, lag)]
-        both = np.isfinite(a) & np.isfinite(b)
-        if both.sum() >= 3 and np.std(a[both]) > 0 and np.std(b[both]) > 0:
-            out[i] = np.corrcoef(a[both], b[both])[0, 1]
-    return lags, out
+    padded = np.full(n + 2 * max_lag, np.nan)
+    padded[max_lag:max_lag + n] = audio[:n]
+    shifted = sliding_window_view(padded, n)[::-1]  # row i: audio[t - lags[i]]
+    v = np.broadcast_to(video[:n].astype(np.float64), shifted.shape)
+    both = np.isfinite(v) & np.isfinite(shifted)
+    count = both.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.where(both, v, 0.0)
+        b = np.where(both, shifted, 0.0)
+        a = np.where(both, a - (a.sum(axis=1) / count)[:, None], 0.0)
+        b = np.where(both, b - (b.sum(axis=1) / count)[:, None], 0.0)
+        saa, sbb = (a * a).sum(axis=1), (b * b).sum(axis=1)
+        corr = (a * b).sum(axis=1) / np.sqrt(saa * sbb)
+    varies = (saa > 1e-12 * np.maximum(count, 1)) & (sbb > 1e-12 * np.maximum(count, 1))
+    return lags, np.where((count >= 3) & varies, corr, np.nan)
 
 
 def estimate_sync(opening: np.ndarray, envelope: np.ndarray, settings: dict) -> Sync:

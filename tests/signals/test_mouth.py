@@ -69,6 +69,19 @@ def test_lagged_correlation_ignores_unknown_frames():
     assert lags[np.nanargmax(corr)] == 4 and np.nanmax(corr) == pytest.approx(1.0)
 
 
+def test_lagged_correlation_is_pearson_per_lag_over_the_frames_both_know():
+    rng = np.random.default_rng(5)
+    audio, video = rng.normal(0, 1, 200), rng.normal(0, 1, 190)
+    audio[rng.random(200) < 0.2], video[rng.random(190) < 0.3] = np.nan, np.nan
+    video[:40] = 1.0  # constant where some lags see only it
+    lags, corr = lagged_correlation(video, audio, 30)
+    for lag, value in zip(lags, corr):
+        a, b = video[max(0, lag):190 + min(0, lag)], audio[max(0, -lag):190 - max(0, lag)]
+        both = np.isfinite(a) & np.isfinite(b)
+        expected = np.corrcoef(a[both], b[both])[0, 1] if both.sum() >= 3 and a[both].std() > 0 else np.nan
+        assert value == pytest.approx(expected, abs=1e-9, nan_ok=True), lag
+
+
 def test_too_little_speech_is_a_skip_with_the_reason():
     envelope = np.zeros(600)
     envelope[100:130] = 1.0  # one second of speech
