@@ -47,6 +47,28 @@ def test_one_voice_saying_other_words_stays_closer_than_another_voice(utterances
     assert pitch["low"] < pitch["mid"] < pitch["high"]
 
 
+def test_a_long_recording_capped_to_a_few_hundred_frames_keeps_its_voice(utterances):
+    long = {name: np.concatenate([utterances[(name, i % 2)] for i in range(8)]) for name in ("low", "high", "mid")}
+    capped, full = MfccPitchVoice(), MfccPitchVoice(mfcc_frames=10**6, pitch_frames=10**6)
+    assert min(len(audio) // 160 for audio in long.values()) > 4 * capped.mfcc_frames
+    every = {name: full.embed(audio, np.ones(len(audio) // 160, dtype=bool)) for name, audio in long.items()}
+    for name, audio in long.items():
+        vector = capped.embed(audio, np.ones(len(audio) // 160, dtype=bool))
+        others = min(np.linalg.norm(vector - every[other]) for other in long if other != name)
+        assert np.linalg.norm(vector - every[name]) < 0.25 * others, name
+        assert abs(vector[-2] - every[name][-2]) < 0.02, name  # median log2 f0
+
+
+def test_pitch_ignores_unvoiced_own_speech(utterances):
+    speech = utterances[("low", 0)]
+    hiss = (0.05 * np.random.default_rng(0).standard_normal(2 * len(speech))).astype(np.float32)
+    with_hiss = np.concatenate([hiss, speech])  # first: frame indices, not positions among own frames
+    backend = MfccPitchVoice()
+    alone = backend.embed(speech, np.ones(len(speech) // 160, dtype=bool))
+    hissing = backend.embed(with_hiss, np.ones(len(with_hiss) // 160, dtype=bool))
+    assert abs(hissing[-2] - alone[-2]) < 0.02  # median log2 f0
+
+
 def test_the_rule_set_chooses_the_backend():
     settings = RuleSet.load("default").settings("ID004", Severity.INFO)
     assert isinstance(voice_backend(settings), MfccPitchVoice)
