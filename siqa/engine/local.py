@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,13 +35,25 @@ def default_jobs() -> int:
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """Workers that start clean (no locks or progress threads inherited from this process), and fast: where the
-    platform has it, a fork server imports the engine and every rule's module once (seconds: librosa, scipy,
-    pandas) and each worker is forked from it ready to run; elsewhere each spawned worker imports them itself."""
+    platform has it, a fork server imports the engine and every rule's module once (seconds: scipy, pandas,
+    pyarrow) and each worker is forked from it ready to run; elsewhere each spawned worker imports them itself.
+    The fork server lives as long as this process, so each worker takes this process's environment, import path
+    and folder as they are now, not as they were when the server started (plugins and settings added since)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["siqa.engine.task", *sorted({rule.module for rule in all_rules()})])
-    return ProcessPoolExecutor(jobs, mp_context=context)
+        context = multiprocessing.get_context("spawn")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["siqa.engine.task", *sorted({rule.module for rule in all_rules()})])
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
+                               initargs=(dict(os.environ), list(sys.path), os.getcwd()))
+
+
+def _adopt(environ: dict[str, str], path: list[str], folder: str) -> None:
+    """In a new worker: this process's environment, import path and working folder."""
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.path[:] = path
+    os.chdir(folder)
 
 
 def run_local(sessions: Iterable[Session], plan: Plan, jobs: int) -> Iterator[TaskResult]:
