@@ -82,7 +82,7 @@ class MfccPitchVoice:
         mfcc = self._mfcc(short)
         signs = np.signbit(short)  # zero crossings, counted as librosa does without numba
         voiced = chosen[(signs[:, 1:] != signs[:, :-1]).mean(axis=1) < VOICED_MAX_ZCR]
-        pitched = chosen
+        pitched = voiced if len(voiced) >= MIN_VOICED_FRAMES else chosen
         pitch = self._pitch(frames[_spread(pitched, self.pitch_frames)])
         return np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1), pitch]).astype(np.float32)
 
