@@ -56,7 +56,7 @@ def test_a_long_recording_capped_to_a_few_hundred_frames_keeps_its_voice(utteran
         vector = capped.embed(audio, np.ones(len(audio) // 160, dtype=bool))
         others = min(np.linalg.norm(vector - every[other]) for other in long if other != name)
         assert np.linalg.norm(vector - every[name]) < 0.25 * others, name
-        assert abs(vector[-2] - every[name][-2]) < 0.02, name  # median log2 f0
+        assert abs(vector[-2] - every[name][-2]) < 0.03, name  # median log2 f0 within 2%
 
 
 def test_pitch_ignores_unvoiced_own_speech(utterances):
