@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 import scipy.fft
 import scipy.signal
+from numpy.lib.stride_tricks import sliding_window_view
 
 from siqa.config import ConfigError, RuleSettings
 from siqa.signals.activity import FRAME_SAMPLES, FRAME_SECONDS
 from siqa.signals.audio import ANALYSIS_RATE
+from siqa.signals.frames import spread
 
 WINDOW_SAMPLES = 400  # 25 ms analysis windows, one per 10 ms activity frame
 VOICED_MAX_ZCR = 0.15  # zero crossings per sample below which a speech frame is voiced (vowels, nasals)
@@ -77,13 +78,13 @@ class MfccPitchVoice:
         flags = own_frames(own, len(frames))
         if flags.sum() < self.min_frames:
             return None
-        chosen = _spread(np.flatnonzero(flags), self.mfcc_frames)
+        chosen = spread(np.flatnonzero(flags), self.mfcc_frames)
         short = frames[chosen, :WINDOW_SAMPLES]
         mfcc = self._mfcc(short)
         signs = np.signbit(short)  # zero crossings, counted as librosa does without numba
         voiced = chosen[(signs[:, 1:] != signs[:, :-1]).mean(axis=1) < VOICED_MAX_ZCR]
         pitched = voiced if len(voiced) >= MIN_VOICED_FRAMES else chosen
-        pitch = self._pitch(frames[_spread(pitched, self.pitch_frames)])
+        pitch = self._pitch(frames[spread(pitched, self.pitch_frames)])
         return np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1), pitch]).astype(np.float32)
 
     def _mfcc(self, frames: np.ndarray) -> np.ndarray:
@@ -121,11 +122,6 @@ def mel_basis(n_mels: int) -> np.ndarray:
     rising = (bins[None, :] - edges[:-2, None]) / np.diff(edges)[:-1, None]
     falling = (edges[2:, None] - bins[None, :]) / np.diff(edges)[1:, None]
     return (np.maximum(0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
-
-
-def _spread(chosen: np.ndarray, most: int) -> np.ndarray:
-    """At most `most` of the frame indices `chosen`, evenly spread."""
-    return chosen if len(chosen) <= most else chosen[np.linspace(0, len(chosen) - 1, most).astype(int)]
 
 
 def _blockwise(analyse: Callable[[np.ndarray], np.ndarray], frames: np.ndarray) -> np.ndarray:

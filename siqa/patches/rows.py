@@ -1,5 +1,5 @@
 """Root-table rows as patch targets: a row is found by its key column, patched as `{column: value}`, and written
-back as one CSV record, so every other record (and the header) keeps its exact bytes.
+back as one CSV record, so every other record (and the header) keeps its exact bytes unless a column is added.
 
 A row's hash is the SHA-256 of its record's UTF-8 bytes without the line terminator. Row operations `test` or
 `replace` a column's value with a string, or `add` a column the table does not have yet (a trimmed interaction

@@ -50,16 +50,15 @@ class Activity:
         return len(self.speech) * FRAME_SECONDS
 
 
-def webrtc_flags(audio16k: np.ndarray, mode: int, vad_frames: int, wanted: np.ndarray | None = None) -> np.ndarray:
+def webrtc_flags(audio16k: np.ndarray, mode: int, vad_frames: int, wanted: np.ndarray) -> np.ndarray:
     """webrtcvad decision per 10 ms frame, deciding on blocks of `vad_frames` 10 ms frames (1, 2 or 3: webrtcvad
     takes 10, 20 or 30 ms). Longer blocks mean fewer calls into the C library; the energy gate keeps 10 ms edges.
-    With `wanted` (a flag per 10 ms frame of the audio), only blocks holding a wanted frame are asked; the others
-    are False."""
+    Only blocks holding a `wanted` frame (a flag per 10 ms frame of the audio) are asked; the others are False."""
     vad = webrtcvad.Vad(mode)
     block = FRAME_SAMPLES * vad_frames
     n = len(audio16k) // block
     frames = len(audio16k) // FRAME_SAMPLES
-    asked = np.ones(n, dtype=bool) if wanted is None else wanted[: n * vad_frames].reshape(n, vad_frames).any(1)
+    asked = wanted[: n * vad_frames].reshape(n, vad_frames).any(axis=1)
     pcm = memoryview((np.clip(audio16k[: n * block], -1.0, 1.0) * 32767).astype("<i2").tobytes())
     step = block * 2
     decisions = np.zeros(n, dtype=bool)

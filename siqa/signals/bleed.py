@@ -21,7 +21,7 @@ from siqa.context import RuleContext, Skip
 from siqa.dataset.units import Interaction, ParticipantFile
 from siqa.signals.activity import FRAME_SAMPLES, annotated_curve, file_activity
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
-from siqa.signals.frames import runs
+from siqa.signals.frames import runs, spread
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,7 @@ def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarra
     seconds = len(usable) * size / 2 / ANALYSIS_RATE
     if seconds < settings["min_partner_only_seconds"]:
         raise Skip(f"only {seconds:.1f} s where the partner alone speaks (need {settings['min_partner_only_seconds']} s)")
-    if len(usable) > settings["max_windows"]:  # enough for the estimate; evenly spread over the recording
-        usable = usable[np.linspace(0, len(usable) - 1, settings["max_windows"]).astype(int)]
+    usable = spread(usable, settings["max_windows"])  # enough for the estimate, spread over the recording
     window = np.hanning(size).astype(np.float32)  # single precision: half the FFT time, ample for a delay
     own_frames = _frames(own, usable, size)
     cross = (scipy.fft.rfft(own_frames * window, 2 * size)

@@ -47,6 +47,11 @@ def per_frame(values: np.ndarray, rate: float, frames: int) -> np.ndarray:
     return out
 
 
+def spread(items: np.ndarray, most: int) -> np.ndarray:
+    """At most `most` of `items`, evenly spread over them (all of them when there are no more)."""
+    return items if len(items) <= most else items[np.linspace(0, len(items) - 1, most).astype(int)]
+
+
 def smooth(values: np.ndarray, frames: int) -> np.ndarray:
     """Moving average over `frames`, ignoring NaN (a frame stays NaN when most of its neighbourhood is)."""
     if frames <= 1:

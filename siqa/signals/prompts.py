@@ -1,4 +1,4 @@
-"""The prompts `interactions.csv` records for the interactions being audited, and the column that holds them."""
+"""The prompts `interactions.csv` records for the interactions being audited, and its columns as the release names them."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def recorded_prompts(ctx: RuleContext, keys: Iterable[str]) -> dict[str, str]:
     return {str(k): str(p) for k, p in zip(rows["interaction_key"], rows["prompt"]) if str(p).strip()}
 
 
-def prompt_column(ctx: RuleContext) -> str:
-    """The prompt column as the release's header spells it (the rule set may map it, `[tables.interactions]`)."""
+def interactions_column(ctx: RuleContext, canonical: str) -> str:
+    """A column of `interactions.csv` as the release's header spells it (the rule set may map it,
+    `[tables.interactions.columns]`)."""
     tables = ctx.batch.tables
-    return tables.column("interactions", "prompt") if tables is not None else "prompt"
+    return tables.column("interactions", canonical) if tables is not None else canonical

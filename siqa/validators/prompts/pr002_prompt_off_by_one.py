@@ -9,7 +9,7 @@ from siqa.dataset.units import Session
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
 from siqa.patches.ops import format_pointer
 from siqa.registry import rule
-from siqa.signals.prompts import TABLE, prompt_column
+from siqa.signals.prompts import TABLE, interactions_column
 from siqa.validators.prompts.matching import prompt_match
 
 
@@ -47,7 +47,7 @@ def prompt_off_by_one(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     shift = match.shift
     if shift is None:
         return
-    column = prompt_column(ctx)
+    column = interactions_column(ctx, "prompt")
     proposed = [(key, match.prompts[i], match.prompts[j]) for i, key in enumerate(match.keys)
                 if (j := match.source_of(i)) is not None and match.prompts[j] != match.prompts[i]]
     operations = [op for key, old, new in proposed for op in (

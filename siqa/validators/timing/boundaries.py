@@ -19,7 +19,7 @@ from siqa.dataset.units import Interaction
 from siqa.findings import Applicability, Fix
 from siqa.patches.ops import format_pointer
 from siqa.signals.activity import FRAME_SECONDS
-from siqa.signals.prompts import TABLE
+from siqa.signals.prompts import TABLE, interactions_column
 
 COLUMNS = {"start": "boundary_start", "end": "boundary_end"}
 
@@ -58,7 +58,7 @@ def _read_bounds(interaction: Interaction, ctx: RuleContext) -> Bounds:
         except ValueError:
             values[edge] = math.nan
         if values[edge] is not None and not (math.isfinite(values[edge]) and values[edge] >= 0):
-            raise Skip(f"{TABLE}: {interaction.key}'s {tables.column('interactions', canonical)} is {text!r}, "
+            raise Skip(f"{TABLE}: {interaction.key}'s {interactions_column(ctx, canonical)} is {text!r}, "
                        "not a number of seconds: the interaction's edges are unknown")
     start, end = values["start"] or 0.0, values["end"]
     if end is not None and end <= start:
@@ -69,8 +69,7 @@ def _read_bounds(interaction: Interaction, ctx: RuleContext) -> Bounds:
 def boundary_fix(interaction: Interaction, ctx: RuleContext, edge: str, seconds: float) -> Fix:
     """Move the interaction's `edge` ("start" or "end") to `seconds`: its row's boundary column, added when the
     table has none. Unsafe: a person should confirm the cut before the cutting pipeline takes it."""
-    tables = ctx.batch.tables
-    column = tables.column("interactions", COLUMNS[edge]) if tables is not None else COLUMNS[edge]
+    column = interactions_column(ctx, COLUMNS[edge])
     return Fix(Applicability.UNSAFE, f"{TABLE}#{interaction.key}",
                [{"op": "add", "path": format_pointer([column]), "value": f"{seconds:.3f}"}],
                f"move the interaction's {edge} to {seconds:.2f} s")
