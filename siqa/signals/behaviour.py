@@ -87,17 +87,17 @@ class Behaviour:
                 "activity": [round(float(v), 2) if np.isfinite(v) else None for v in values]}
 
 
-def motion(values: np.ndarray, valid: np.ndarray, settings: BehaviourSettings) -> np.ndarray:
-    """Speed of one feature per frame: norm of the frame-to-frame change of the lightly smoothed features,
-    smoothed again; NaN where the frame or its predecessor is invalid."""
-    rows = values.reshape(len(values), int(np.prod(values.shape[1:]))).astype(np.float64, copy=False)
-    ok = valid[: len(rows)] & np.isfinite(rows).all(axis=1)
-    rows = smooth(np.where(ok[:, None], rows, np.nan), settings.frames(settings.feature_smooth_seconds))
-    speed = np.full(len(rows), np.nan)
-    if len(rows) > 1:
-        step = np.linalg.norm(np.diff(rows, axis=0), axis=1)
-        speed[1:] = np.where(ok[1:] & ok[:-1], step, np.nan)
-    return smooth(speed, settings.frames(settings.motion_smooth_seconds))
+def motion(features: list[np.ndarray], valid: np.ndarray, settings: BehaviourSettings) -> np.ndarray:
+    """Speed of each feature per frame (a column each): norm of the frame-to-frame change of its lightly smoothed
+    values, smoothed again; NaN where the frame or its predecessor is invalid or has a non-finite value. The
+    speeds are smoothed together, as columns of one array."""
+    speeds = np.full((len(valid), len(features)), np.nan)
+    for column, values in enumerate(features):
+        rows = values.reshape(len(values), int(np.prod(values.shape[1:])))
+        ok = valid[: len(rows)] & np.isfinite(rows).all(axis=1)
+        step = np.diff(smooth(rows, settings.frames(settings.feature_smooth_seconds), known=ok), axis=0)
+        speeds[1:, column] = np.where(ok[1:] & ok[:-1], np.sqrt(np.square(step, out=step).sum(axis=1)), np.nan)
+    return smooth(speeds, settings.frames(settings.motion_smooth_seconds))
 
 
 def voice_level(activity: Activity, frames: int) -> np.ndarray:
@@ -157,17 +157,18 @@ def behaviour(features: dict[str, np.ndarray], activity: Activity | None,
               settings: BehaviourSettings) -> Behaviour:
     """The activity curve and events of one participant from their NPZ features and own-speech activity.
     Features that are not numeric arrays with a frame axis are left out (IN018 reports their shape)."""
-    usable = {k: v.astype(np.float64) for k, v in features.items() if numeric_frames(v)}
+    usable = {k: v for k, v in features.items() if numeric_frames(v)}
     frames = max((len(v) for v in usable.values()), default=0)
     valid = frame_flags(usable.get(VALID_KEY), frames)
+    keys = [k for keys in GROUPS.values() for k in keys if k in usable]
+    z = rest_z(motion([fitted(usable[k], frames) for k in keys], valid, settings), settings.rest_percentile)
     groups: dict[str, np.ndarray] = {}
-    for name, keys in GROUPS.items():
-        present = [rest_z(motion(fitted(usable[k], frames), valid, settings),
-                          settings.rest_percentile) for k in keys if k in usable]
+    for name, group in GROUPS.items():
+        present = [keys.index(k) for k in group if k in usable]
         if present:
-            stacked = np.vstack(present)
-            count = np.isfinite(stacked).sum(axis=0)
-            groups[name] = np.where(count > 0, np.nansum(stacked, axis=0) / np.maximum(count, 1), np.nan)
+            stacked = z[:, present]
+            count = np.isfinite(stacked).sum(axis=1)
+            groups[name] = np.where(count > 0, np.nansum(stacked, axis=1) / np.maximum(count, 1), np.nan)
     if activity is not None and activity.speech.any():
         groups[VOICE] = rest_z(voice_level(activity, frames), settings.rest_percentile)
     visual = [g for n, g in groups.items() if n != VOICE]

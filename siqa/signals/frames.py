@@ -52,14 +52,17 @@ def spread(items: np.ndarray, most: int) -> np.ndarray:
     return items if len(items) <= most else items[np.linspace(0, len(items) - 1, most).astype(int)]
 
 
-def smooth(values: np.ndarray, frames: int) -> np.ndarray:
-    """Moving average over `frames`, ignoring NaN (a frame stays NaN when most of its neighbourhood is)."""
-    if frames <= 1:
-        return values.astype(np.float64)
-    known = np.isfinite(values)
-    total = uniform_filter1d(np.where(known, values, 0.0), frames, axis=0, mode="nearest")
-    share = uniform_filter1d(known.astype(np.float64), frames, axis=0, mode="nearest")
-    return np.where(share >= 0.5, total / np.maximum(share, 1e-9), np.nan)
+def smooth(values: np.ndarray, frames: int, known: np.ndarray | None = None) -> np.ndarray:
+    """Moving average over `frames` along the first axis, ignoring unknown values: NaN, or with `known` (a flag
+    per row) the rows it does not flag, whose flags then are smoothed once for all of a row's values. A value is
+    NaN where most of its neighbourhood is unknown."""
+    flags = np.isfinite(values) if known is None else known.reshape(len(known), *[1] * (values.ndim - 1))
+    # the one copy of the values, filtered and divided in place: each large temporary costs page faults
+    total = np.where(flags, values, 0.0)
+    uniform_filter1d(total, frames, axis=0, output=total, mode="nearest")
+    share = uniform_filter1d(flags.astype(np.float64), frames, axis=0, mode="nearest")
+    with np.errstate(invalid="ignore"):
+        return np.divide(total, np.where(share >= 0.5, share, np.nan), out=total)
 
 
 def rest_z(values: np.ndarray, rest_percentile: float) -> np.ndarray:
@@ -67,14 +70,14 @@ def rest_z(values: np.ndarray, rest_percentile: float) -> np.ndarray:
     `rest_percentile` of the finite values and the spread comes from the tail below it (normal-consistent:
     exact for a person at rest throughout), so both stay within the rest distribution as long as the person
     rests more than that share of the time, however much they move otherwise (a median/MAD z-score breaks
-    once behaviour fills half the file). NaN stays NaN."""
-    known = values[np.isfinite(values)]
-    if known.size == 0:
-        return np.full(values.shape, np.nan)
+    once behaviour fills half the file). NaN stays NaN. Each column of a 2-D array is scaled on its own."""
     low = max(rest_percentile / 5, 0.5)
-    centre, floor = np.percentile(known, [rest_percentile, low])
+    columns = values.reshape(len(values), int(np.prod(values.shape[1:])))
+    centre, floor = np.array([np.percentile(c[np.isfinite(c)], [rest_percentile, low]) if np.isfinite(c).any()
+                              else [np.nan, np.nan] for c in columns.T]).T.reshape(2, *values.shape[1:])
     spread = (centre - floor) / (ndtri(rest_percentile / 100) - ndtri(low / 100))  # the normal's quantiles
-    return (values - centre) / spread if spread > 0 else np.where(np.isfinite(values), 0.0, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(spread > 0, (values - centre) / spread, np.where(np.isfinite(values), 0.0, np.nan))
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

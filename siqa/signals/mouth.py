@@ -13,13 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.schema import FACE_KEYPOINTS, FPS, LOWER_LIP, UPPER_LIP
 from siqa.dataset.units import ParticipantFile
 from siqa.signals.activity import FRAME_SECONDS, Activity, file_activity
-from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.frames import frame_flags, numeric_frames, per_frame, refined_peak
 
 KEYPOINTS_KEY = "boxes_and_keypoints:keypoints"
@@ -43,43 +41,54 @@ class Sync:
 def mouth_opening(keypoints: np.ndarray, valid: np.ndarray, min_score: float) -> np.ndarray:
     """Lip gap per frame over the face's bounding-box diagonal; NaN where the face is not tracked, a lip point
     scores below `min_score`, or a value is not finite."""
-    # (coordinate, frame, point) in C order: reductions over a face's points then run along contiguous memory
-    # (over the (frame, point, coordinate) layout they are fifty times slower). The lips are face points.
-    points = np.moveaxis(keypoints[:, FACE_KEYPOINTS], 2, 0).astype(np.float64, order="C")
-    upper, lower = (np.array(side) - FACE_KEYPOINTS.start for side in (UPPER_LIP, LOWER_LIP))
-    size = np.hypot(*(points[:2].max(axis=2) - points[:2].min(axis=2)))
-    gap = points[1][:, lower].mean(axis=1) - points[1][:, upper].mean(axis=1)
-    scored = len(points) < 3 or np.all(points[2][:, np.r_[upper, lower]] >= min_score, axis=1)
+    # The face's extremes over its points: laid out as (point, coordinate, frame) they are elementwise over
+    # contiguous frames (reducing along the points of the (frame, point, coordinate) layout is a hundred times
+    # slower), and exact in the keypoints' own precision: only the lips are converted to float64.
+    face = np.ascontiguousarray(keypoints[:, FACE_KEYPOINTS, :2].transpose(1, 2, 0))
+    size = np.hypot(*(face.max(axis=0).astype(np.float64) - face.min(axis=0).astype(np.float64)))
+    lips = keypoints[:, list(UPPER_LIP + LOWER_LIP)].astype(np.float64)  # (frame, lip point, coordinate)
+    upper, lower = lips[:, : len(UPPER_LIP)], lips[:, len(UPPER_LIP):]
+    gap = lower[:, :, 1].mean(axis=1) - upper[:, :, 1].mean(axis=1)
+    scored = keypoints.shape[2] < 3 or np.all(lips[:, :, 2] >= min_score, axis=1)
     ok = valid[: len(keypoints)] & scored & np.isfinite(gap) & np.isfinite(size) & (size > 0)
     return np.where(ok, gap / np.where(ok, size, 1.0), np.nan)
 
 
-def speech_envelope(audio16k: np.ndarray, activity: Activity, frames: int) -> np.ndarray:
-    """RMS of the audio per video frame, weighted by the share of the frame that is own speech."""
-    rms = np.sqrt(per_frame(audio16k.astype(np.float64) ** 2, ANALYSIS_RATE, frames))
-    return rms * per_frame(activity.speech.astype(np.float64), 1 / FRAME_SECONDS, frames)
+def speech_envelope(activity: Activity, frames: int) -> np.ndarray:
+    """RMS of the audio per video frame, weighted by the share of the frame that is own speech. Both come from
+    the activity's 10 ms frames (their levels are the audio's RMS), so the audio is not squared again."""
+    rate = 1 / FRAME_SECONDS
+    rms = np.sqrt(per_frame(10 ** (activity.level_db / 10), rate, frames))
+    return rms * per_frame(activity.speech.astype(np.float64), rate, frames)
 
 
 def lagged_correlation(video: np.ndarray, audio: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
     """Pearson correlation of video[t] with audio[t - lag] for every lag in [-max_lag, max_lag], over the
-    frames where both are finite (NaN where fewer than 3 such frames, or where either does not vary). All lags
-    at once: a (lags x frames) view of the audio shifted by each lag, and masked sums along the frames."""
+    frames where both are finite (NaN where fewer than 3 such frames, or where either does not vary). Each sum
+    the correlation needs (of known frames, values, squares and products) is, for all lags at once, one
+    cross-correlation of the series with unknown frames zeroed; centring both first keeps those sums from
+    cancelling out large means."""
     n = min(len(video), len(audio))
     lags = np.arange(-max_lag, max_lag + 1)
-    padded = np.full(n + 2 * max_lag, np.nan)
-    padded[max_lag:max_lag + n] = audio[:n]
-    shifted = sliding_window_view(padded, n)[::-1]  # row i: audio[t - lags[i]]
-    v = np.broadcast_to(video[:n].astype(np.float64), shifted.shape)
-    both = np.isfinite(v) & np.isfinite(shifted)
-    count = both.sum(axis=1)
+    if n == 0:
+        return lags, np.full(len(lags), np.nan)
+
+    def centred(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        known = np.isfinite(values)
+        mean = values[known].mean() if known.any() else 0.0
+        return np.where(known, values - mean, 0.0), known.astype(np.float64)
+
+    def lagged(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Sum over t of x[t] * y[t - lag], for each lag."""
+        return np.correlate(np.pad(y, max_lag), x, "valid")[::-1]
+
+    (v, v_known), (a, a_known) = centred(video[:n].astype(np.float64)), centred(audio[:n].astype(np.float64))
+    count, sum_v, sum_a = lagged(v_known, a_known), lagged(v, a_known), lagged(v_known, a)
     with np.errstate(invalid="ignore", divide="ignore"):
-        a = np.where(both, v, 0.0)
-        b = np.where(both, shifted, 0.0)
-        a = np.where(both, a - (a.sum(axis=1) / count)[:, None], 0.0)
-        b = np.where(both, b - (b.sum(axis=1) / count)[:, None], 0.0)
-        saa, sbb = (a * a).sum(axis=1), (b * b).sum(axis=1)
-        corr = (a * b).sum(axis=1) / np.sqrt(saa * sbb)
-    varies = (saa > 1e-12 * np.maximum(count, 1)) & (sbb > 1e-12 * np.maximum(count, 1))
+        square_v, square_a = lagged(v * v, a_known), lagged(v_known, a * a)
+        var_v, var_a = square_v - sum_v**2 / count, square_a - sum_a**2 / count  # times count
+        corr = (lagged(v, a) - sum_v * sum_a / count) / np.sqrt(var_v * var_a)
+    varies = (var_v > 1e-9 * square_v) & (var_a > 1e-9 * square_a)  # beyond what rounding leaves of a constant
     return lags, np.where((count >= 3) & varies, corr, np.nan)
 
 
@@ -122,7 +131,7 @@ def file_sync(pf: ParticipantFile, partner: ParticipantFile | None, ctx: RuleCon
         settings = ctx.signal_settings("mouth", pf.site)
         opening = mouth_opening(keypoints, valid, settings["min_keypoint_score"])
         activity = file_activity(pf, partner, ctx)
-        envelope = speech_envelope(at_analysis_rate(pf, ctx.signals), activity, len(keypoints))
+        envelope = speech_envelope(activity, len(keypoints))
         return estimate_sync(opening, envelope, settings)
 
     return ctx.signals.get("mouth", str(pf.file_id), compute)

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtri
 
 from siqa.config import RuleSet
 from siqa.dataset.schema import FPS
 from siqa.signals.activity import Activity
 from siqa.signals.behaviour import BehaviourSettings, Event, behaviour, events, voice_level
-from siqa.signals.frames import per_frame, rest_z
+from siqa.signals.frames import per_frame, rest_z, smooth
 from siqa.synth.features import behaviour_curve, make_features
 from siqa.synth.people import people_pool
 
@@ -33,6 +34,31 @@ def test_rest_scaling_holds_when_behaviour_fills_most_of_the_file():
     z = rest_z(values, 25.0)
     assert abs(np.nanmedian(z[:400])) < 0.5 and 0.5 < np.nanstd(z[:400]) < 1.5  # median/MAD: 0.04
     assert np.median(z[400:1000]) > 10 and np.isnan(z[-10:]).all()
+
+
+def test_rest_z_scales_each_column_as_it_would_alone():
+    rng = np.random.default_rng(1)
+    columns = rng.gamma(2.0, 1.0, (300, 4))
+    columns[rng.random((300, 4)) < 0.2] = np.nan
+    columns[:, 1] = np.nan  # nothing known
+    columns[:, 2] = np.where(np.isnan(columns[:, 2]), np.nan, 3.0)  # no spread
+    columns[:5, 3] = np.inf
+    together = rest_z(columns, 25.0)
+    for i in range(4):
+        np.testing.assert_array_equal(together[:, i], rest_z(columns[:, i], 25.0))
+    known = columns[np.isfinite(columns[:, 0]), 0]
+    centre, floor = np.percentile(known, [25.0, 5.0])  # the rest level and its low tail, as numpy has them
+    spread = (centre - floor) / (ndtri(0.25) - ndtri(0.05))
+    np.testing.assert_array_equal(together[:, 0], (columns[:, 0] - centre) / spread)
+    assert np.isnan(together[:, 1]).all() and set(together[:, 2][np.isfinite(together[:, 2])]) == {0.0}
+
+
+def test_smoothing_rows_flagged_unknown_is_smoothing_them_as_nan():
+    rng = np.random.default_rng(2)
+    values, known = rng.normal(0, 1, (200, 3)), rng.random(200) < 0.7
+    flagged = smooth(values, 5, known=known)
+    np.testing.assert_array_equal(flagged, smooth(np.where(known[:, None], values, np.nan), 5))
+    assert np.isnan(flagged).any() and np.isfinite(flagged).any()
 
 
 def test_per_frame_averages_each_video_frame():

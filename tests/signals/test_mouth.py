@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from siqa.config import RuleSet
 from siqa.context import Skip
 from siqa.dataset.schema import FPS
-from siqa.signals.mouth import estimate_sync, lagged_correlation, mouth_opening
+from siqa.signals.activity import Activity
+from siqa.signals.mouth import estimate_sync, lagged_correlation, mouth_opening, speech_envelope
 from siqa.synth.features import behaviour_curve, make_features
 from siqa.synth.people import people_pool
 
@@ -69,17 +70,29 @@ def test_lagged_correlation_ignores_unknown_frames():
     assert lags[np.nanargmax(corr)] == 4 and np.nanmax(corr) == pytest.approx(1.0)
 
 
-def test_lagged_correlation_is_pearson_per_lag_over_the_frames_both_know():
+@pytest.mark.parametrize("mean, spread", [(0.0, 1.0), (0.05, 0.02), (30.0, 1e-3)])  # the last: a mouth gap
+def test_lagged_correlation_is_pearson_per_lag_over_the_frames_both_know(mean, spread):  # in pixels
     rng = np.random.default_rng(5)
-    audio, video = rng.normal(0, 1, 200), rng.normal(0, 1, 190)
+    audio, video = np.abs(rng.normal(0, 0.1, 200)), rng.normal(mean, spread, 190)
     audio[rng.random(200) < 0.2], video[rng.random(190) < 0.3] = np.nan, np.nan
-    video[:40] = 1.0  # constant where some lags see only it
-    lags, corr = lagged_correlation(video, audio, 30)
+    audio[60:] = 0.0  # silence: the lags below -59 see nothing else
+    video[:40] = mean  # constant where some lags see only it
+    lags, corr = lagged_correlation(video, audio, 80)
     for lag, value in zip(lags, corr):
         a, b = video[max(0, lag):190 + min(0, lag)], audio[max(0, -lag):190 - max(0, lag)]
         both = np.isfinite(a) & np.isfinite(b)
-        expected = np.corrcoef(a[both], b[both])[0, 1] if both.sum() >= 3 and a[both].std() > 0 else np.nan
+        varies = both.sum() >= 3 and a[both].std() > 0 and b[both].std() > 0
+        expected = np.corrcoef(a[both], b[both])[0, 1] if varies else np.nan
         assert value == pytest.approx(expected, abs=1e-9, nan_ok=True), lag
+    assert np.isnan(corr[lags < -60]).all() and np.isfinite(corr[lags > -50]).all()
+
+
+def test_speech_envelope_is_the_rms_of_own_speech_per_video_frame():
+    level = np.where(np.arange(300) < 150, -20.0, -40.0)  # 10 ms frames: 3 s
+    speech = np.arange(300) < 200
+    envelope = speech_envelope(Activity(speech, level, -60.0), 95)
+    assert envelope[:45] == pytest.approx(0.1) and envelope[45:60] == pytest.approx(0.01)
+    assert (envelope[60:90] == 0).all() and np.isnan(envelope[90:]).all()
 
 
 def test_too_little_speech_is_a_skip_with_the_reason():
