@@ -62,6 +62,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+DEFERRED_IMPORTS = ("av",)
+"""Modules the decoders import on first use (FFmpeg takes a tenth of a second to load): a process that forks
+workers, such as the local engine's fork server, imports them once for all of its workers."""
 WAV_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64"})
 FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Generator, Iterable, Iterator
 
+from siqa.dataset.decode import DEFERRED_IMPORTS
 from siqa.dataset.units import Session
 from siqa.engine.internal import worker_died
 from siqa.engine.plan import Plan
@@ -35,15 +36,17 @@ def default_jobs() -> int:
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """Workers that start clean (no locks or progress threads inherited from this process), and fast: where the
-    platform has it, a fork server imports the engine and every rule's module once (seconds: scipy, pandas,
-    pyarrow) and each worker is forked from it ready to run; elsewhere each spawned worker imports them itself.
-    The fork server lives as long as this process, so each worker takes this process's environment, import path
-    and folder as they are now, not as they were when the server started (plugins and settings added since)."""
+    platform has it, a fork server imports the engine, every rule's module and the decoders' deferred imports
+    once (seconds: scipy, pandas, pyarrow, FFmpeg) and each worker is forked from it ready to run; elsewhere each
+    spawned worker imports them itself. The fork server lives as long as this process, so each worker takes this
+    process's environment, import path and folder as they are now, not as they were when the server started
+    (plugins and settings added since)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("spawn")
     else:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["siqa.engine.task", *sorted({rule.module for rule in all_rules()})])
+        context.set_forkserver_preload(["siqa.engine.task", *sorted({rule.module for rule in all_rules()}),
+                                        *DEFERRED_IMPORTS])
     return ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
                                initargs=(dict(os.environ), list(sys.path), os.getcwd()))
 

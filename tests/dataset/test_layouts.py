@@ -13,6 +13,7 @@ from siqa.audit import AuditOptions, run_audit
 from siqa.dataset.batch import open_batches
 from siqa.dataset.errors import ReadError
 from siqa.dataset.layouts import detect_layout
+from siqa.dataset.layouts.blob import forget_digests
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 
@@ -103,6 +104,23 @@ def test_sources_pickle_without_open_handles_and_digests_follow_the_bytes(batche
             byte = handle.read(1)
             handle.seek(offset)
             handle.write(bytes([byte[0] ^ 0xFF]))
+        assert pf.source.content_digest("wav") != digest, layout
+
+
+def test_a_digest_is_remembered_by_the_files_identity_until_forgotten(batches):
+    for layout, result in batches.items():
+        pf = list(_files(result).values())[1]  # not the file the test above changed
+        digest = pf.source.content_digest("wav")
+        path, offset = _last_wav_byte(result.root, pf.path("wav"))
+        stat = path.stat()
+        with open(path, "r+b") as handle:  # the same size, and the old times put back: the memo cannot tell
+            handle.seek(offset)
+            byte = handle.read(1)
+            handle.seek(offset)
+            handle.write(bytes([byte[0] ^ 0xFF]))
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert pf.source.content_digest("wav") == digest, layout
+        forget_digests()
         assert pf.source.content_digest("wav") != digest, layout
 
 
