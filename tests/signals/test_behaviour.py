@@ -92,6 +92,15 @@ def test_behaviour_events_match_the_synthetic_moments_of_interest():
     assert set(found.groups) == {"face", "expression", "head", "gaze", "emotion"}
 
 
+def test_half_precision_features_give_the_same_events():
+    features = _features(3, TRUTH)
+    halved = {k: v.astype(np.float16) if v.dtype.kind == "f" else v for k, v in features.items()}
+    found, full = behaviour(halved, None, SETTINGS), behaviour(features, None, SETTINGS)
+    assert len(found.events) == len(full.events) == len(TRUTH)
+    for event, reference in zip(found.events, full.events):
+        assert abs(event.start - reference.start) < 0.1 and abs(event.end - reference.end) < 0.1
+
+
 def test_invalid_and_non_finite_frames_are_unknown_not_behaviour():
     features = _features(5, [])
     features["movement:is_valid"][150:240] = False
