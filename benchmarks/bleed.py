@@ -1,5 +1,6 @@
 """Issue 5's figures, measured in one run (`python -m benchmarks.bleed`): bleed detection at -30 dB or louder,
-level and lag error, swapped/duplicated channels, echo words, and BL + RQ speed in x real time per core.
+level and lag error, swapped/duplicated channels, echo words, the recording-quality rules' precision and recall
+per rule, and BL + RQ speed in x real time per core.
 
 Truth per channel is the bleed the generator mixed in: the site's residual level, or an injected high level."""
 
@@ -16,6 +17,7 @@ import pandas as pd
 from benchmarks import audit_synthetic, speed
 from siqa.reports.outputs import METRICS_PARQUET
 from siqa.synth import SynthConfig
+from siqa.synth.scoring import score
 from siqa.synth.sites import SITES
 
 PROFILE = Path(__file__).with_name("profiles") / "bleed.toml"
@@ -70,6 +72,10 @@ def main() -> None:
     p = hit / len(found_echo) if found_echo else 1.0
     r = hit / len(true_echo) if true_echo else 1.0
     results["echo_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+    quality = {f"RQ{n:03d}" for n in range(1, 8)}
+    results["rq"] = {code: {"precision": round(found.precision, 3), "recall": round(found.recall, 3),
+                            "injected": found.true_positives + found.false_negatives}
+                     for code in sorted(quality) for found in [score(findings, truth, {code})[0]]}
     results["bl_rq_x_real_time_per_core"], speeds = speed(outcome, ("BL", "RQ"))
     per_site = {site: float(np.median([m for u, _, _, m, _ in rows if u.startswith(site) and u not in injected]))
                 for site in site_level}
@@ -82,6 +88,8 @@ def main() -> None:
     print(f"swapped/duplicated channels: recall {results['swap_recall']:.2f}, precision {results['swap_precision']:.2f} "
           f"({len(odd)} injected)")
     print(f"echo words: F1 {results['echo_f1']:.3f} ({len(true_echo)} injected words)")
+    print("recording quality (precision/recall, injected): " + ", ".join(
+        f"{code} {r['precision']:.2f}/{r['recall']:.2f} ({r['injected']})" for code, r in results["rq"].items()))
     print(f"BL + RQ families on decoded audio: {results['bl_rq_x_real_time_per_core']}x real time per core ({speeds})")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
 
