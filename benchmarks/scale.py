@@ -117,6 +117,20 @@ def _speeds(outcome: AuditOutcome) -> dict[str, dict[str, float]]:
             for kind, seconds in zip(("families", "shared_signals"), cpu_seconds(outcome.summary.rule_seconds))}
 
 
+def _scaling_row(jobs: int, wall: float, fixed: float, cpu: float, one_wall: float, one_work: float, one_cpu: float,
+                 spin_one: tuple[float, float], spin_jobs: tuple[float, float]) -> dict[str, float]:
+    """One worker count's figures against one worker's (`one_*`) and the pure-CPU loop's (`spin_*`: wall, CPU)."""
+    machine = jobs * spin_one[0] / spin_jobs[0]
+    work = one_work / max(wall - fixed, 1e-9)
+    return {"machine_speedup": round(machine, 2),
+            "machine_cpu_over_one_process": round(spin_jobs[1] / (jobs * spin_one[1]), 2),
+            "seconds": round(wall, 2), "speedup": round(one_wall / wall, 2),
+            "efficiency": round(one_wall / wall / jobs, 2), "fixed_seconds": round(fixed, 2),
+            "work_speedup": round(work, 2), "work_efficiency": round(work / jobs, 2),
+            "work_speedup_of_machine": round(work / machine, 2),
+            "work_cpu_seconds": round(cpu, 2), "work_cpu_over_one_worker": round(cpu / one_cpu, 2)}
+
+
 def measure(size: str, workers: int, tmp: Path, seconds: float | None = None, repeats: int = 3) -> dict[str, Any]:
     sessions, duration = SIZES[size]
     duration = seconds or duration
@@ -157,15 +171,7 @@ def measure(size: str, workers: int, tmp: Path, seconds: float | None = None, re
         "first_cached_audit_x_real_time_per_core": round(audio / cached_seconds, 1),
         "x_real_time_per_core": _speeds(one),
         "repeats": repeats,
-        "scaling": {str(j): {"machine_speedup": round(j * spin[1][0] / spin[j][0], 2),
-                             "machine_cpu_over_one_process": round(spin[j][1] / (j * spin[1][1]), 2),
-                             "seconds": round(wall, 2), "speedup": round(one_wall / wall, 2),
-                             "efficiency": round(one_wall / wall / j, 2), "fixed_seconds": round(fixed, 2),
-                             "work_speedup": round(one_work / max(wall - fixed, 1e-9), 2),
-                             "work_efficiency": round(one_work / max(wall - fixed, 1e-9) / j, 2),
-                             "work_speedup_of_machine": round(one_work / max(wall - fixed, 1e-9)
-                                                              / (j * spin[1][0] / spin[j][0]), 2),
-                             "work_cpu_seconds": round(cpu, 2), "work_cpu_over_one_worker": round(cpu / one_cpu, 2)}
+        "scaling": {str(j): _scaling_row(j, wall, fixed, cpu, one_wall, one_work, one_cpu, spin[1], spin[j])
                     for j, (wall, fixed, cpu) in scaling.items()},
         "fork_server_start_seconds": round(first_pool - scaling[2][1], 2) if workers > 1 else None,
         "peak_worker_rss_mb": {f"{max(1, sessions // 2)} sessions": round(small_peak, 1),

@@ -72,9 +72,13 @@ def rest_z(values: np.ndarray, rest_percentile: float) -> np.ndarray:
     rests more than that share of the time, however much they move otherwise (a median/MAD z-score breaks
     once behaviour fills half the file). NaN stays NaN. Each column of a 2-D array is scaled on its own."""
     low = max(rest_percentile / 5, 0.5)
+
+    def levels(column: np.ndarray) -> np.ndarray:
+        known = column[np.isfinite(column)]
+        return np.percentile(known, [rest_percentile, low]) if known.size else np.full(2, np.nan)
+
     columns = values.reshape(len(values), int(np.prod(values.shape[1:])))
-    centre, floor = np.array([np.percentile(c[np.isfinite(c)], [rest_percentile, low]) if np.isfinite(c).any()
-                              else [np.nan, np.nan] for c in columns.T]).T.reshape(2, *values.shape[1:])
+    centre, floor = np.array([levels(c) for c in columns.T]).T.reshape(2, *values.shape[1:])
     spread = (centre - floor) / (ndtri(rest_percentile / 100) - ndtri(low / 100))  # the normal's quantiles
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(spread > 0, (values - centre) / spread, np.where(np.isfinite(values), 0.0, np.nan))
