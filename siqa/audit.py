@@ -25,7 +25,8 @@ from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
 from siqa.identity.release import FingerprintSink, release_findings, schedule_fingerprints
-from siqa.registry import load_plugins
+from siqa.norms import Norm, judge
+from siqa.registry import get_rule, load_plugins
 from siqa.reports import outputs
 from siqa.reports.site_tables import UNITS_JSONL, unit_record
 from siqa.reports.summary import AuditSummary
@@ -99,6 +100,36 @@ def _batch_scope(index: BatchIndex, info: BatchInfo, plan: Plan) -> TaskResult:
     return result
 
 
+@dataclass
+class BatchResults:
+    """A batch's sessions, held until every one is done: its candidates are judged against the whole batch."""
+
+    collected: TaskResult
+
+    def add(self, result: TaskResult) -> None:
+        self.collected.findings.extend(result.findings)
+        self.collected.candidates.extend(result.candidates)
+        self.collected.skips.extend(result.skips)
+        self.collected.metrics.extend(result.metrics)
+
+    def judged(self, plan: Plan) -> JudgedBatch:
+        """Candidates judged against their sites' distributions; findings then in one order whatever the
+        engine's completion order (sorted by unit, code and span)."""
+        verdict = judge(self.collected.candidates, self.collected.metrics,
+                        lambda code, site: plan.ruleset.settings(code, get_rule(code).severity, site=site,
+                                                                 label=plan.batch.label))
+        findings = sorted(self.collected.findings + verdict.findings, key=Finding.sort_key)
+        result = TaskResult(self.collected.key, findings=findings, skips=self.collected.skips + verdict.skips,
+                            metrics=self.collected.metrics)
+        return JudgedBatch(result, verdict.norms)
+
+
+@dataclass
+class JudgedBatch:
+    result: TaskResult
+    norms: list[Norm]
+
+
 def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lambda f: None,
               progress: Progress = lambda event, n, s: None) -> AuditOutcome:
     """Audit every label of the batch. One writer per output folder (a lock); finished tasks are cached there,
@@ -138,8 +169,9 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
     jsonl = out_dir / outputs.FINDINGS_JSONL
     fingerprints = FingerprintSink(out_dir)
-    streams = [jsonl, out_dir / outputs.SKIPS_JSONL, out_dir / outputs.METRICS_JSONL, out_dir / UNITS_JSONL]
-    with outputs.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out):
+    streams = [jsonl, out_dir / outputs.SKIPS_JSONL, out_dir / outputs.METRICS_JSONL, out_dir / UNITS_JSONL,
+               out_dir / outputs.NORMS_JSONL]
+    with outputs.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out, norms_out):
 
         def emit(result: TaskResult) -> None:
             for finding in result.findings:
@@ -159,18 +191,22 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             plan = Plan.build(ruleset, info, cache_dir)
             fingerprints.audited(info.name, plan.codes)
             progress("total", sum(len(s.interactions) for s in index.sessions), 0.0)
-            batch_result = _batch_scope(index, info, plan)
-            emit(batch_result)
-            summary.add_findings(batch_result.findings)
+            batch = BatchResults(_batch_scope(index, info, plan))
             for result in _run_sessions(index.sessions, plan, options):
                 if cache is not None:
                     cache.put_many(result.new_cache)
-                emit(result)
+                batch.add(result)
                 fingerprints.add(result)
                 # the denominators of per-site rates: units audited per session
                 units_out.write(json.dumps(unit_record(info.name, result.key, result.interactions, result.files)) + "\n")
                 summary.add(result)
                 progress("done", result.interactions, result.audio_seconds)
+            judged = batch.judged(plan)
+            for norm in judged.norms:
+                norms_out.write(json.dumps(norm.to_dict(), sort_keys=True) + "\n")
+            emit(judged.result)
+            summary.add_findings(judged.result.findings)
+            summary.add_skips(judged.result.skips)
         if indexes:  # release-wide: every file in the output folder's identity store, this run's and earlier ones
             identity = release_findings(fingerprints.finish(), ruleset, tables, out_dir)
             emit(TaskResult("identity", findings=identity))

@@ -15,6 +15,7 @@ from typing import Any, Callable, TypeVar
 from siqa.config import RuleSet, RuleSettings
 from siqa.dataset.units import Interaction, ParticipantFile, Session
 from siqa.findings import Finding, Fix, Scope, Severity
+from siqa.norms import Candidate
 from siqa.registry import Rule
 
 T = TypeVar("T")
@@ -139,3 +140,12 @@ class RuleContext:
             **unit_fields(unit),
         }
         return Finding(**{**fields, **overrides})
+
+    def candidate(self, unit: Unit, message: str, *, metric: str, value: float, side: str, label: str,
+                  unit_name: str = "", reference: str | None = None, **report: Any) -> Candidate:
+        """A finding to report only if `value` is unusual for the unit's site (`siqa.norms`); the value is
+        recorded as the `metric` measurement too, so the distribution holds every unit, flagged or not."""
+        if reference is None:
+            self.measure(unit, metric, value)
+        return Candidate(self.report(unit, message, **report), metric, float(value), side, label, unit_name,
+                         reference)

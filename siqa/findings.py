@@ -93,6 +93,7 @@ class Finding:
     span: tuple[float, float] | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
+    caused_by: str | None = None  # the root finding's `ref` when this one follows from it (counted once, there)
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.confidence <= 1.0) or math.isnan(self.confidence):
@@ -108,6 +109,11 @@ class Finding:
     def unit_key(self) -> str:
         """The most specific key this finding is about (for sorting, grouping and display)."""
         return self.file_id or self.interaction_key or self.session_key or self.batch or self.site
+
+    @property
+    def ref(self) -> str:
+        """What another finding's `caused_by` names: this finding's code and unit."""
+        return f"{self.code}:{self.unit_key}"
 
     def sort_key(self) -> tuple[str, str, float, str]:
         return (self.unit_key, self.code, self.span[0] if self.span else -1.0, self.message)
@@ -141,6 +147,7 @@ class Finding:
             span=(float(span[0]), float(span[1])) if span else None,
             evidence=dict(data.get("evidence") or {}),
             fix=Fix.from_dict(data["fix"]) if data.get("fix") else None,
+            caused_by=data.get("caused_by"),
         )
 
 

@@ -25,6 +25,7 @@ from siqa.engine.cache import ResultCache, result_key
 from siqa.engine.internal import rule_crashed
 from siqa.engine.plan import Plan
 from siqa.findings import Finding, Scope
+from siqa.norms import Candidate
 from siqa.registry import Rule
 
 
@@ -32,6 +33,7 @@ from siqa.registry import Rule
 class TaskResult:
     key: str
     findings: list[Finding] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)  # judged against the batch once it is done
     skips: list[dict[str, Any]] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     collected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # RuleContext.collect, by channel
@@ -69,6 +71,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     hit = cache.get(key) if key else None
     if hit is not None:
         result.findings.extend(Finding.from_dict(f) for f in hit["findings"])
+        result.candidates.extend(Candidate.from_dict(c) for c in hit.get("candidates", []))
         result.skips.extend(hit["skips"])
         result.metrics.extend(hit.get("metrics", []))
         _gather(result.collected, hit.get("collected", {}))
@@ -76,12 +79,14 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         return
     ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset, cache_dir=plan.cache_dir)
     findings: list[Finding] = []
+    candidates: list[Candidate] = []
     skips: list[dict[str, Any]] = []
     crashed = False
     started = time.process_time()  # CPU time: per-core speed, unaffected by other load on the machine
     shared = signals.total_seconds()
     try:
-        findings.extend(rule.check(unit, ctx))
+        for item in rule.check(unit, ctx):
+            (candidates if isinstance(item, Candidate) else findings).append(item)
     except Skip as skip:
         skips.append(_skip_record(rule, unit, str(skip)))
     except ReadError as error:
@@ -96,11 +101,13 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         # shared signals this rule computed first count to the signal (SIGNAL_PREFIX), not to the rule
         result.rule_seconds[rule.code] += time.process_time() - started - (signals.total_seconds() - shared)
     result.findings.extend(findings)
+    result.candidates.extend(candidates)
     result.skips.extend(skips)
     result.metrics.extend(ctx.metrics)
     _gather(result.collected, ctx.collected)
     if key and not crashed:  # a crash is retried on the next run, never cached
-        result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings], "skips": skips,
+        result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings],
+                                       "candidates": [c.to_dict() for c in candidates], "skips": skips,
                                        "metrics": ctx.metrics, "collected": ctx.collected}))
 
 

@@ -23,6 +23,7 @@ SKIPS_JSONL = "skips.jsonl"
 SUMMARY_JSON = "summary.json"
 METRICS_JSONL = "metrics.jsonl"
 METRICS_PARQUET = "metrics.parquet"
+NORMS_JSONL = "norms.jsonl"  # the distribution each relative judgement compared with (siqa.norms)
 SITE_METRICS = "site_metrics"  # .parquet and .csv
 
 PARQUET_SCHEMA = pa.schema([
@@ -31,6 +32,7 @@ PARQUET_SCHEMA = pa.schema([
     ("interaction_key", pa.string()), ("session_key", pa.string()), ("path", pa.string()),
     ("span_start", pa.float64()), ("span_end", pa.float64()), ("message", pa.string()),
     ("evidence", pa.string()), ("fix", pa.string()), ("fix_applicability", pa.string()),
+    ("caused_by", pa.string()),
 ])
 
 

@@ -28,9 +28,11 @@ class AuditSummary:
     def add_findings(self, findings: list[Finding]) -> None:
         self.findings.update((f.family, f.site, f.severity.value) for f in findings)
 
+    def add_skips(self, skips: list[dict[str, Any]]) -> None:
+        self.skips.update(s["code"] for s in skips)
+
     def add(self, result: TaskResult) -> None:
-        self.add_findings(result.findings)
-        self.skips.update(s["code"] for s in result.skips)
+        """A session's run figures; its findings and skips are counted once its batch is judged."""
         self.sessions += 1
         self.interactions += result.interactions
         self.files += result.files

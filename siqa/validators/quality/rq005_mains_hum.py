@@ -9,24 +9,27 @@ from scipy.signal import get_window
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
-from siqa.findings import Finding, Scope, Severity
+from siqa.findings import Scope, Severity
+from siqa.norms import Candidate
 from siqa.registry import rule
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 
 
-@rule("RQ005", "mains-hum", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",))
-def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
+@rule("RQ005", "mains-hum", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), version=2)
+def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Candidate]:
     """Mains hum at 50 or 60 Hz.
 
     ## What it detects
     A narrow spectral peak at 50 or 60 Hz (Welch spectrum of the whole channel at about 1 Hz resolution) towering
-    over the neighbouring band. Voices have little energy there, a ground loop has a lot.
+    over the neighbouring band, far more than at the other channels of its site in the batch: over their median
+    prominence by `tolerance` robust spreads and at least `min_effect` dB. Voices have little energy there, a
+    ground loop has a lot; an old room may hum faintly everywhere, which is its norm (`norms.jsonl`).
 
     ## Why it matters
     Hum is audible, masks low voices, and biases pitch trackers and speaker embeddings.
 
     ## Evidence
-    `frequency_hz`, `prominence_db` (peak over the median of the band around it).
+    `frequency_hz`, `prominence_db` (peak over the median of the band around it), the site's norm under `norm`.
 
     ## How it is computed
     The 16 kHz channel is decimated to `analysis_rate` by a three-stage moving-average (CIC) filter, whose zeros
@@ -35,7 +38,8 @@ def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     `scipy.signal.welch` took 43 ms, the rule's largest cost. Tests hold both to soxr and scipy.
 
     ## Thresholds
-    `min_prominence_db`; `band_hz`: half-width of the neighbouring band; `analysis_rate`: sample rate the
+    `tolerance` (robust spreads), `min_effect` (dB), `min_units`; below that sample size `fallback_high` (dB) is
+    an absolute limit. `band_hz`: half-width of the neighbouring band; `analysis_rate`: sample rate the
     spectrum is computed at (16 kHz over the nearest whole factor).
     """
     audio = at_analysis_rate(pf, ctx.signals)
@@ -52,10 +56,10 @@ def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
         return float(10 * np.log10(power[peak].max() / (np.median(power[around]) + 1e-20) + 1e-20))
 
     prominence, hz = max((prominence_at(hz), hz) for hz in (50.0, 60.0))
-    ctx.measure(pf, "hum_prominence_db", prominence)
-    if prominence >= ctx.settings.get("min_prominence_db"):
-        yield ctx.report(pf, f"{pf.path('wav')}: {hz:.0f} Hz hum, {prominence:.1f} dB over its neighbourhood",
-                         path=pf.path("wav"), evidence={"frequency_hz": hz, "prominence_db": round(float(prominence), 2)})
+    yield ctx.candidate(pf, f"{pf.path('wav')}: {hz:.0f} Hz hum, {prominence:.1f} dB over its neighbourhood",
+                        metric="hum_prominence_db", value=prominence, side="high", label="hum prominence",
+                        unit_name="dB", path=pf.path("wav"),
+                        evidence={"frequency_hz": hz, "prominence_db": round(float(prominence), 2)})
 
 
 def decimated(audio: np.ndarray, step: int, order: int = 3) -> np.ndarray:

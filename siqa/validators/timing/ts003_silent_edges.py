@@ -7,28 +7,34 @@ import numpy as np
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction
-from siqa.findings import Finding, Scope, Severity
+from siqa.findings import Scope, Severity
+from siqa.norms import Candidate
 from siqa.registry import rule
 from siqa.signals.activity import FRAME_SECONDS, file_activity
 from siqa.validators.timing.boundaries import boundary_fix, interaction_bounds
 
 
-@rule("TS003", "silent-edges", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
-def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
+@rule("TS003", "silent-edges", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
+def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Candidate]:
     """Interaction that starts too early or ends too late: long non-speech before the first word or after the
     last one, in both channels.
 
     ## What it detects
-    The time from the interaction's start to the first acoustic speech of either participant, and from the last
-    speech to its end, beyond the allowed lead-in and tail. The interaction spans its files, or the boundary
-    its row of `interactions.csv` records (`boundary_start`, `boundary_end`, as this rule's fix writes them).
+    The time from the interaction's start to the first acoustic speech of either participant (the lead-in), and
+    from the last speech to its end (the tail), against the lead-ins (tails) of every interaction of the same
+    site in the batch: reported when it exceeds their median by `tolerance` robust spreads and at least
+    `min_effect` seconds. Real conversations end one to three seconds after the last word, and how long
+    depends on the site's procedure, so the norm is measured (`norms.jsonl`, the site page). The interaction
+    spans its files, or the boundary its row of `interactions.csv` records (`boundary_start`, `boundary_end`,
+    as this rule's fix writes them).
 
     ## Why it matters
     The interaction's boundaries were annotated loosely: training windows fill with silence or with material
     that belongs to the neighbouring interaction.
 
     ## Evidence
-    `edge`, `silent_seconds`, `proposed_start` or `proposed_end` (the trimmed boundary).
+    `edge`, `silent_seconds`, `proposed_start` or `proposed_end` (the trimmed boundary), the site's norm under
+    `norm`.
 
     ## Fix
     Writes the trimmed boundary (keeping `keep_seconds` of silence), in seconds from the files' start, to the
@@ -37,8 +43,8 @@ def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding
     cut, and the cutting pipeline takes the boundary from the table. `siqa revert` removes it again.
 
     ## Thresholds
-    `max_lead_seconds`, `max_tail_seconds`: silence accepted before the first and after the last speech;
-    `keep_seconds`: silence kept by the proposed boundary.
+    `tolerance` (robust spreads), `min_effect` (seconds), `min_units`; below that sample size `fallback_high`
+    (seconds) is an absolute limit. `keep_seconds`: silence kept by the proposed boundary.
     """
     activities = []
     for pf in interaction.participants:
@@ -56,14 +62,11 @@ def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding
     start, end = first * FRAME_SECONDS, last * FRAME_SECONDS
     lead, tail = active[0] * FRAME_SECONDS, (len(speech) - active[-1] - 1) * FRAME_SECONDS
     keep = ctx.settings.get("keep_seconds")
-    for edge, silent, limit in (("start", lead, ctx.settings.get("max_lead_seconds")),
-                                ("end", tail, ctx.settings.get("max_tail_seconds"))):
-        if silent <= limit:
-            continue
-        proposed = round(start + silent - keep, 3) if edge == "start" else round(end - silent + keep, 3)
+    for edge, silent, metric in (("start", lead, "lead_seconds"), ("end", tail, "tail_seconds")):
+        proposed = round(start + max(silent - keep, 0.0), 3) if edge == "start" else round(end - max(silent - keep, 0.0), 3)
         span = (start, start + silent) if edge == "start" else (end - silent, end)
         what = "starts too early" if edge == "start" else "ends too late"
-        yield ctx.report(interaction, f"{interaction.key} {what}: {silent:.1f} s without speech at the {edge}",
-                         span=span, confidence=min(1.0, silent / (2 * limit)),
-                         fix=boundary_fix(interaction, ctx, edge, proposed),
-                         evidence={"edge": edge, "silent_seconds": round(silent, 3), f"proposed_{edge}": proposed})
+        yield ctx.candidate(interaction, f"{interaction.key} {what}: {silent:.1f} s without speech at the {edge}",
+                            metric=metric, value=silent, side="high", label=f"silence at the {edge}", unit_name="s",
+                            span=span, fix=boundary_fix(interaction, ctx, edge, proposed),
+                            evidence={"edge": edge, "silent_seconds": round(silent, 3), f"proposed_{edge}": proposed})
