@@ -8,27 +8,30 @@ from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
-from siqa.signals.energy import file_dbfs
+from siqa.signals.energy import SILENCE_DBFS, file_dbfs
 
 
-@rule("IN014", "vad-audio-disagreement", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "json"))
+@rule("IN014", "vad-audio-disagreement", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "json"), version=2)
 def vad_audio_disagreement(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Empty VAD on audio that has speech, or VAD speech on audio that has none.
 
     ## What it detects
     A whole-file contradiction between `metadata:vad` and the audio level: no VAD segment although a share of
-    frames is loud enough to be speech, or VAD segments although (almost) no frame is. The finer, frame-level
-    comparison of VAD with acoustic speech is a timing rule.
+    frames is loud enough to be speech, or VAD segments although (almost) no frame is. Loud enough means
+    `speech_above_floor_db` over the channel's own noise floor (a low percentile of its frame levels above
+    digital silence), not a fixed level: a quiet speaker in a quiet room is speech, a hissing dead microphone is
+    not. The finer, frame-level comparison of VAD with acoustic speech is a timing rule.
 
     ## Why it matters
     Users reported silent audio with an empty VAD list; the reverse, an empty VAD on good audio, silently drops
     the participant's speech from every VAD-driven pipeline.
 
     ## Evidence
-    `vad_segments`, `vad_seconds`, `loud_ratio` (share of frames above `speech_dbfs`).
+    `vad_segments`, `vad_seconds`, `floor_dbfs`, `loud_ratio` (share of frames that loud).
 
     ## Thresholds
-    `frame_seconds`, `speech_dbfs` (level counted as possible speech), `min_loud_ratio` (share of loud frames
+    `frame_seconds`, `speech_above_floor_db` (level over the floor counted as possible speech),
+    `floor_percentile`, `min_loud_ratio` (share of loud frames
     that means the channel has speech), `max_silent_loud_ratio` (share under which VAD speech is contradicted),
     `min_vad_seconds` (VAD total that counts as claiming speech).
     """
@@ -39,8 +42,11 @@ def vad_audio_disagreement(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Fi
     levels = file_dbfs(pf, ctx, ctx.settings.get("frame_seconds"))
     if levels.size == 0:
         return
-    loud_ratio = float(np.mean(levels > ctx.settings.get("speech_dbfs")))
-    evidence = {"vad_segments": len(segments), "vad_seconds": vad_seconds, "loud_ratio": loud_ratio}
+    audible = levels[levels > SILENCE_DBFS]
+    floor = float(np.percentile(audible, ctx.settings.get("floor_percentile"))) if audible.size else SILENCE_DBFS
+    loud_ratio = float(np.mean(levels > floor + ctx.settings.get("speech_above_floor_db")))
+    evidence = {"vad_segments": len(segments), "vad_seconds": vad_seconds, "floor_dbfs": round(floor, 2),
+                "loud_ratio": loud_ratio}
     duration = pf.audio_info().duration
     if not segments and loud_ratio >= ctx.settings.get("min_loud_ratio"):
         yield ctx.report(pf, f"{pf.path('json')}: empty VAD, but {loud_ratio:.0%} of the audio is loud enough "

