@@ -87,6 +87,13 @@ def unit_fields(unit: Unit) -> dict[str, Any]:
     return {"scope": Scope.BATCH, "site": "*"}
 
 
+def skip_record(code: str, unit: Unit, reason: str) -> dict[str, Any]:
+    fields = unit_fields(unit)
+    return {"code": code, "scope": fields["scope"].value, "site": fields["site"],
+            "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key"),
+            "reason": reason}
+
+
 @dataclass
 class RuleContext:
     rule: Rule
@@ -97,6 +104,12 @@ class RuleContext:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     cache_dir: Path | None = None  # the audit's cache folder (`<out>/.siqa-cache`); None with --no-cache
     collected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, unit: Unit, reason: str) -> None:
+        """Record that this rule cannot judge `unit` (one channel of an interaction it judges otherwise): the
+        reason lands in `skips.jsonl` and the summary, as a `Skip` raised for the whole unit does."""
+        self.skipped.append(skip_record(self.rule.code, unit, reason))
 
     def collect(self, channel: str, record: dict[str, Any]) -> None:
         """Hand a JSON-friendly record to a release-wide pass (identity fingerprints, read by `channel`): it comes

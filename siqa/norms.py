@@ -82,6 +82,7 @@ class Norm:
     median: float | None = None
     spread: float | None = None  # 1.4826 x MAD
     quantiles: tuple[float, float] | None = None  # 5th and 95th percentile
+    limits: tuple[tuple[str, float], ...] = ()  # the settings it was judged with (tolerance, min_effect, ...)
 
     def to_dict(self) -> dict[str, Any]:
         def rounded(x: float | None) -> float | None:
@@ -91,7 +92,7 @@ class Norm:
                 "basis": self.basis, "units": self.units, "median": rounded(self.median),
                 "spread": rounded(self.spread),
                 "p05": rounded(self.quantiles[0]) if self.quantiles else None,
-                "p95": rounded(self.quantiles[1]) if self.quantiles else None}
+                "p95": rounded(self.quantiles[1]) if self.quantiles else None, **dict(self.limits)}
 
 
 @dataclass
@@ -107,7 +108,13 @@ def robust(values: np.ndarray) -> tuple[float, float]:
     return median, MAD_TO_SD * float(np.median(np.abs(values - median)))
 
 
-def _norm(code: str, metric: str, batch: str, site: str, values: dict[str, list[float]], least: int) -> Norm:
+JUDGED_WITH = ("tolerance", "min_effect", "min_units", "fallback_low", "fallback_high")
+
+
+def _norm(code: str, metric: str, batch: str, site: str, values: dict[str, list[float]],
+          settings: RuleSettings) -> Norm:
+    least = int(settings.get("min_units"))
+    limits = tuple((k, float(settings.values[k])) for k in JUDGED_WITH if settings.values.get(k) is not None)
     own = np.asarray(values.get(site, []), dtype=float)
     everyone = np.asarray([v for vs in values.values() for v in vs], dtype=float)
     for basis, sample in (("site", own), ("batch", everyone)):
@@ -116,8 +123,8 @@ def _norm(code: str, metric: str, batch: str, site: str, values: dict[str, list[
             median, spread = robust(sample)
             low, high = np.percentile(sample, [5, 95])
             return Norm(code, metric, batch, site, basis, int(sample.size), median, spread,
-                        (float(low), float(high)))
-    return Norm(code, metric, batch, site, "fallback", int(own.size))
+                        (float(low), float(high)), limits)
+    return Norm(code, metric, batch, site, "fallback", int(own.size), limits=limits)
 
 
 def _fallback(candidate: Candidate, settings: RuleSettings) -> tuple[float, str] | None:
@@ -172,8 +179,8 @@ def judge_one(candidate: Candidate, norm: Norm, settings: RuleSettings) -> Findi
                f"{candidate.label} ({_number(norm.median, candidate.unit)}; {shown_z}; {norm.units} units)")
     evidence = {**norm.to_dict(), "value": round(candidate.value, 4), "deviation": round(deviation, 4),
                 "robust_z": round(z, 2) if math.isfinite(z) else None, "threshold": round(threshold, 4)}
-    for key in ("code", "metric", "batch"):
-        evidence.pop(key)
+    for key in ("code", "metric", "batch", *JUDGED_WITH):
+        evidence.pop(key, None)
     return replace(finding, message=message, confidence=round(confidence, 4),
                    evidence={**finding.evidence, "norm": evidence})
 
@@ -200,8 +207,7 @@ def judge(candidates: Iterable[Candidate], metrics: Iterable[dict[str, Any]],
         slot = (batch, finding.code, candidate.against, finding.site)
         if slot not in norms:
             norms[slot] = _norm(finding.code, candidate.against, batch, finding.site,
-                                values.get((batch, finding.code, candidate.against), {}),
-                                int(settings.get("min_units")))
+                                values.get((batch, finding.code, candidate.against), {}), settings)
         norm = norms[slot]
         if norm.basis == "fallback" and not _has_fallback(candidate, settings):
             verdict.skips.append(_skip(candidate, norm, settings))

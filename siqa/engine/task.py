@@ -18,7 +18,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from siqa.config import ConfigError
-from siqa.context import RuleContext, SignalCache, Skip, Unit, unit_fields
+from siqa.context import RuleContext, SignalCache, Skip, Unit, skip_record, unit_fields
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Session
 from siqa.engine.cache import ResultCache, result_key
@@ -88,10 +88,10 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         for item in rule.check(unit, ctx):
             (candidates if isinstance(item, Candidate) else findings).append(item)
     except Skip as skip:
-        skips.append(_skip_record(rule, unit, str(skip)))
+        skips.append(skip_record(rule.code, unit, str(skip)))
     except ReadError as error:
         # The integrity rules report the unreadable or missing file itself; here it only blocks this rule.
-        skips.append(_skip_record(rule, unit, f"{error.path}: {error.reason}"))
+        skips.append(skip_record(rule.code, unit, f"{error.path}: {error.reason}"))
     except ConfigError:
         raise
     except Exception as error:  # noqa: BLE001 - isolate any rule failure to its unit
@@ -100,6 +100,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     finally:
         # shared signals this rule computed first count to the signal (SIGNAL_PREFIX), not to the rule
         result.rule_seconds[rule.code] += time.process_time() - started - (signals.total_seconds() - shared)
+    skips.extend(ctx.skipped)
     result.findings.extend(findings)
     result.candidates.extend(candidates)
     result.skips.extend(skips)
@@ -114,13 +115,6 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
 def _gather(into: dict[str, list[dict[str, Any]]], records: dict[str, list[dict[str, Any]]]) -> None:
     for channel, rows in records.items():
         into.setdefault(channel, []).extend(rows)
-
-
-def _skip_record(rule: Rule, unit: Unit, reason: str) -> dict[str, Any]:
-    fields = unit_fields(unit)
-    return {"code": rule.code, "scope": fields["scope"].value, "site": fields["site"],
-            "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key"),
-            "reason": reason}
 
 
 def run_session(session: Session, plan: Plan) -> TaskResult:

@@ -53,15 +53,14 @@ def channel_levels(pf: ParticipantFile, interaction: Interaction, ctx: RuleConte
 
 
 def each_channel(interaction: Interaction, ctx: RuleContext):
-    """(file, levels) for every channel whose levels can be measured; raises Skip when none can."""
-    measured, reasons = [], []
+    """(file, levels) for every channel whose levels can be measured; a channel that cannot be is skipped with
+    the reason (`RuleContext.skip`), so no channel goes unjudged silently."""
+    measured = []
     for pf in interaction.participants:
         if not pf.has("wav"):
             continue
         try:
             measured.append((pf, channel_levels(pf, interaction, ctx)))
         except Skip as skip:
-            reasons.append(str(skip))
-    if not measured and reasons:
-        raise Skip("; ".join(reasons))
+            ctx.skip(pf, str(skip))
     return measured
