@@ -32,7 +32,10 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
     A global offset between a file's annotated speech activity (`metadata:vad`) and its acoustic own-speech
     activity (webrtcvad gated by energy against the partner's channel, 10 ms frames): the lag that maximises the
     cross-correlation of the two curves, refined below a frame. Reported per file when the offset is large and
-    the alignment is trustworthy.
+    the alignment is trustworthy: the peak is clearly higher than any rival alignment. Rivals are sought among
+    all circular shifts of the annotations, outside the peak's own lobe (where the correlation stays above half
+    the peak), so the broad peak of long turns does not count against itself, while periodic turn-taking or
+    annotations unrelated to the audio (a rival as high as the peak) are not reported.
 
     ## Why it matters
     About one interaction in ten had human time-stamping errors. A shifted transcript teaches lip-sync,
@@ -40,8 +43,8 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
 
     ## Evidence
     `offset_ms` (annotated minus acoustic: positive means annotations are late), `correlation` at the best lag
-    and `correlation_at_zero`, `runner_up` (best correlation away from the peak), seconds of acoustic and
-    annotated speech.
+    and `correlation_at_zero`, `runner_up` (the best rival alignment, at least 0: chance), `peak_width_ms` (the
+    peak's lobe), seconds of acoustic and annotated speech.
 
     ## Fix
     Shifts every VAD segment and transcript word of the file by minus the offset: safe when the confidence is at
@@ -49,7 +52,9 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
 
     ## Thresholds
     `min_offset_ms`: smallest offset reported; `min_confidence`: least confidence reported; `safe_confidence`:
-    confidence from which the fix is safe. The alignment itself is configured under `[signals.alignment]`.
+    confidence from which the fix is safe. The confidence is the lesser of (correlation - runner_up) /
+    `confident_margin` and correlation / `confident_correlation`, clipped to [0, 1]; these and the largest
+    offset searched are under `[signals.alignment]`.
     """
     for pf in interaction.participants:
         if not (pf.has("wav") and pf.has("json")):
@@ -73,5 +78,7 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
                              "speech in the audio", path=pf.path("json"), confidence=timing.confidence,
                          evidence={"offset_ms": round(offset_ms, 1), "correlation": round(a.correlation, 4),
                                    "correlation_at_zero": round(a.correlation_at_zero, 4),
-                                   "runner_up": round(a.runner_up, 4), "acoustic_seconds": a.acoustic_seconds,
+                                   "runner_up": round(a.runner_up, 4),
+                                   "peak_width_ms": round(a.peak_width_seconds * 1000),
+                                   "acoustic_seconds": a.acoustic_seconds,
                                    "annotated_seconds": a.annotated_seconds}, fix=fix)
