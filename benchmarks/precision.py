@@ -56,8 +56,9 @@ def main() -> None:
     results: dict = {"asr": args.asr, "sessions": args.sessions, "duration": args.duration, "clean": {},
                      "defects": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        base = dict(sessions=args.sessions, interactions_per_session=4, duration=args.duration, seed=args.seed)
-        _, clean, clean_findings = _audit(Path(tmp) / "clean", SynthConfig(**base, defects="none"), args)
+        base = dict(sessions=args.sessions, interactions_per_session=4, duration=args.duration)
+        _, clean, clean_findings = _audit(Path(tmp) / "clean", SynthConfig(**base, seed=args.seed, defects="none"),
+                                          args)
         hours = clean.summary.audio_seconds / 3600
         per_family = Counter(f.family for f in _counted(clean_findings))
         per_rule = Counter(f.code for f in _counted(clean_findings))

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from siqa.config import RuleSet
+from siqa.batch_pass import run_passes
+from siqa.config import RuleSet, RuleSettings
 from siqa.context import BatchInfo, SignalCache
 from siqa.dataset.batch import BatchIndex, open_batches
 from siqa.dataset.tables import RootTables
@@ -24,7 +25,7 @@ from siqa.engine.task import TaskResult, check
 from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
-from siqa.identity.release import FingerprintSink, release_findings, schedule_fingerprints
+from siqa.identity.release import FingerprintSink, release_results, schedule_fingerprints
 from siqa.norms import Norm, judge
 from siqa.registry import get_rule, load_plugins
 from siqa.reports import outputs
@@ -111,16 +112,24 @@ class BatchResults:
         self.collected.candidates.extend(result.candidates)
         self.collected.skips.extend(result.skips)
         self.collected.metrics.extend(result.metrics)
+        for channel, records in result.collected.items():
+            self.collected.collected.setdefault(channel, []).extend(records)
 
     def judged(self, plan: Plan) -> JudgedBatch:
-        """Candidates judged against their sites' distributions; findings then in one order whatever the
-        engine's completion order (sorted by unit, code and span)."""
-        verdict = judge(self.collected.candidates, self.collected.metrics,
-                        lambda code, site: plan.ruleset.settings(code, get_rule(code).severity, site=site,
-                                                                 label=plan.batch.label))
-        findings = sorted(self.collected.findings + verdict.findings, key=Finding.sort_key)
+        """Batch passes run (`siqa.batch_pass`); candidates judged against their sites' distributions; consequences folded into their root finding
+        (`siqa.causes`); findings then in one order whatever the engine's completion order (sorted by unit,
+        code and span)."""
+        from siqa.causes import fold
+
+        def settings_for(code: str, site: str) -> RuleSettings:
+            return plan.ruleset.settings(code, get_rule(code).severity, site=site, label=plan.batch.label)
+
+        passed = run_passes(self.collected.collected, plan.batch, settings_for)
+        metrics = self.collected.metrics + passed.metrics
+        verdict = judge(self.collected.candidates + passed.candidates, metrics, settings_for)
+        findings = sorted(fold(self.collected.findings + passed.findings + verdict.findings), key=Finding.sort_key)
         result = TaskResult(self.collected.key, findings=findings, skips=self.collected.skips + verdict.skips,
-                            metrics=self.collected.metrics)
+                            metrics=metrics)
         return JudgedBatch(result, verdict.norms)
 
 
@@ -208,9 +217,10 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             summary.add_findings(judged.result.findings)
             summary.add_skips(judged.result.skips)
         if indexes:  # release-wide: every file in the output folder's identity store, this run's and earlier ones
-            identity = release_findings(fingerprints.finish(), ruleset, tables, out_dir)
-            emit(TaskResult("identity", findings=identity))
-            summary.add_findings(identity)
+            identity = release_results(fingerprints.finish(), ruleset, tables, out_dir)
+            emit(TaskResult("identity", findings=identity.findings, skips=identity.skips))
+            summary.add_findings(identity.findings)
+            summary.add_skips(identity.skips)  # a refused calibration: every appearance, with the reason
     if cache is not None:
         cache.close()
     outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)

@@ -181,6 +181,39 @@ def new_ids(comparison: Comparison, tables: RootTables | None, count: int) -> li
     return [f"P{n:0{width}d}" for n in range(start, start + count)]
 
 
+@dataclass
+class ReleaseResult:
+    """The release-wide rules' findings, and the units they could not judge (records as in `skips.jsonl`)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    skips: list[dict[str, Any]] = field(default_factory=list)
+
+
+def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
+    """Why the comparison judged nobody, in words a curator can act on: what the release holds, what the
+    calibration needs, and the reason it gave."""
+    ids, appearances = int(report.get("participant_ids", 0)), int(report.get("appearances", 0))
+    dof, pairs = settings.get("min_within_dof", "?"), settings.get("min_pairs", "?")
+    return (f"identity calibration refused: {ids} ids and {appearances} appearances ({appearances - ids} "
+            f"beyond one per id); it needs {dof} appearances beyond one per id to learn a signal and {pairs} "
+            f"same-id and different-id pairs each to calibrate: {report.get('reason') or 'no reason given'}")
+
+
+def refusal_skips(comparison: Comparison, ruleset: RuleSet, reason: str) -> list[dict[str, Any]]:
+    """One skip per appearance (an id in a session) and release-wide rule enabled at its site, as
+    `skips.jsonl` records (session scope, the session as the unit, the id beside it)."""
+    table = comparison.appearances.table
+    skips = []
+    for row in table.sort_values(["session_key", "participant_id"]).to_dict("records"):
+        label = str(row["batch"]).split("/", 1)[0]
+        for code in RELEASE_CODES:
+            if ruleset.enabled(code, site=row["site"], label=label):
+                skips.append({"code": code, "scope": Scope.SESSION.value, "site": row["site"],
+                              "batch": row["batch"], "unit": row["session_key"],
+                              "participant_id": row["participant_id"], "reason": reason})
+    return skips
+
+
 def release_findings(
     rows: pd.DataFrame,
     ruleset: RuleSet,
@@ -189,12 +222,27 @@ def release_findings(
     signals: tuple[str, ...] = SIGNALS,
 ) -> list[Finding]:
     """Compare every stored file with every other; write the calibration report and the id map."""
+    return release_results(rows, ruleset, tables, out_dir, signals).findings
+
+
+def release_results(
+    rows: pd.DataFrame,
+    ruleset: RuleSet,
+    tables: RootTables | None,
+    out_dir: Path,
+    signals: tuple[str, ...] = SIGNALS,
+) -> ReleaseResult:
+    """`release_findings`, with a skip for every appearance the rules could not judge: when the comparison
+    refuses to calibrate (too few recurring ids or appearances), ID001 and ID002 judge nobody, and say why."""
     from siqa.validators.identity.id001_one_id_two_people import one_id_two_people
     from siqa.validators.identity.id002_two_ids_one_person import two_ids_one_person
 
     if not any(_selected(ruleset, code) for code in RELEASE_CODES):  # per-site disabling: ReleaseView.finding
-        return []
-    comparison = compare(rows, ruleset.signal("identity"), signals)
+        return ReleaseResult()
+    settings = ruleset.signal("identity")
+    comparison = compare(rows, settings, signals)
+    skips = ([] if comparison.calibration is not None
+             else refusal_skips(comparison, ruleset, refusal_reason(comparison.report, settings)))
     view = ReleaseView(comparison, ruleset, tables)
     findings: list[Finding | None] = []
     unmatched = sorted(
@@ -222,4 +270,4 @@ def release_findings(
         pd.DataFrame(
             view.id_map, columns=["file_id", "participant_id", "proposed_id", "code", "confidence"]
         ).sort_values(["file_id", "code"]).to_csv(handle, index=False)
-    return sorted((f for f in findings if f is not None), key=Finding.sort_key)
+    return ReleaseResult(sorted((f for f in findings if f is not None), key=Finding.sort_key), skips)

@@ -7,6 +7,7 @@ crash never leaves a half-written output, and readers never see one.
 from __future__ import annotations
 
 import json
+import math
 import os
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -97,20 +98,55 @@ def write_json(path: Path, data: Any) -> None:
         handle.write("\n")
 
 
+NORM_COLUMNS = {"basis": "norm_basis", "units": "norm_units", "median": "norm_median",  # norms.jsonl fields
+                "spread": "norm_spread", "p05": "norm_p05", "p95": "norm_p95"}  # as site_metrics columns
+
+
+def read_norms(out_dir: Path) -> list[dict[str, Any]]:
+    """The norms an audit judged against (`norms.jsonl`); none for a folder written before siqa wrote them."""
+    path = out_dir / NORMS_JSONL
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def write_metric_tables(out_dir: Path) -> None:
-    """Per-unit measurements as Parquet, and their distribution per site, batch and metric (CSV and Parquet)."""
+    """Per-unit measurements as Parquet, and their distribution per site, batch and metric (CSV and Parquet):
+    count, mean, p10, median, p90 and the robust spread (1.4826 x MAD of the finite values), and where the
+    metric was judged (`siqa.norms`), the norm it was judged against from `norms.jsonl`: `norm_basis` (site,
+    batch or fallback), `norm_units` (values it rests on), `norm_median`, `norm_spread`, `norm_p05`,
+    `norm_p95` (the threshold inputs: a unit is flagged beyond max(tolerance x spread, min_effect) from the
+    median)."""
+    import numpy as np
     import pandas as pd
 
+    from siqa.norms import robust
+
     columns = ["code", "metric", "value", "site", "batch", "scope", "unit"]
+    keys = ["site", "batch", "code", "metric"]
     source = out_dir / METRICS_JSONL
     frame = pd.read_json(source, lines=True, dtype={"unit": str, "site": str}) if source.stat().st_size else None
     frame = frame.reindex(columns=columns) if frame is not None else pd.DataFrame(columns=columns)
     frame["value"] = frame["value"].astype(float)
     with atomic_writer(out_dir / METRICS_PARQUET, "wb") as handle:
         frame.to_parquet(handle, index=False)
-    grouped = frame.groupby(["site", "batch", "code", "metric"])["value"]
+
+    def spread(values: pd.Series) -> float:
+        finite = values.to_numpy(dtype=float)
+        finite = finite[np.isfinite(finite)]
+        return robust(finite)[1] if finite.size else math.nan
+
+    grouped = frame.groupby(keys)["value"]
     table = grouped.agg(count="count", mean="mean", p10=lambda v: v.quantile(0.1), median="median",
-                        p90=lambda v: v.quantile(0.9)).reset_index()
+                        p90=lambda v: v.quantile(0.9), spread=spread).reset_index()
+    norms = pd.DataFrame(read_norms(out_dir), columns=[*keys, *NORM_COLUMNS]).rename(columns=NORM_COLUMNS)
+    norms = norms.drop_duplicates(subset=keys, keep="last").astype({k: str for k in keys})
+    table = table.astype({k: str for k in keys}).merge(norms, on=keys, how="left")
+    table["norm_units"] = table["norm_units"].astype("Int64")
+    table["norm_basis"] = table["norm_basis"].astype("string")
+    for column in ("norm_median", "norm_spread", "norm_p05", "norm_p95"):
+        table[column] = table[column].astype(float)
     with atomic_writer(out_dir / f"{SITE_METRICS}.parquet", "wb") as handle:
         table.to_parquet(handle, index=False)
     with atomic_writer(out_dir / f"{SITE_METRICS}.csv") as handle:

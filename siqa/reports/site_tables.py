@@ -30,7 +30,8 @@ import pandas as pd
 
 from siqa.dataset.ids import FileId, site_of_key
 from siqa.findings import Finding, Scope, Severity
-from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, atomic_writer, read_findings
+from siqa.norms import JUDGED_WITH
+from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, atomic_writer, read_findings, read_norms
 
 UNITS_JSONL = "units.jsonl"
 TABLES_DIR = "tables"
@@ -40,6 +41,8 @@ SITE = ("site",)
 SITE_BATCH = ("site", "batch")
 
 SiteBatch = tuple[str, str]
+NORM_FIELDS = ("site", "batch", "code", "metric", "basis", "units", "median", "spread", "p05", "p95",
+               *JUDGED_WITH)
 
 
 class ReportInputError(Exception):
@@ -69,7 +72,8 @@ class SiteStats:
     `units`: (site, batch, kind) -> count. `findings`: (site, batch, code, severity) -> count. `flagged`:
     (site, batch, family) -> interaction keys with a warning or error. `values`: (site, batch, code, quantity,
     source) -> measured values, source "evidence" (of findings) or "metric" (every unit measured).
-    `unit_sources`: batch -> where its denominators came from.
+    `unit_sources`: batch -> where its denominators came from. `norms`: the distributions relative rules
+    judged against (`norms.jsonl`, `siqa.norms.Norm`), one record per site, batch, code and metric.
     """
 
     units: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -77,8 +81,13 @@ class SiteStats:
     flagged: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
     values: dict[tuple[str, str, str, str, str], list[float]] = field(default_factory=dict)
     unit_sources: dict[str, str] = field(default_factory=dict)
+    norms: list[dict[str, Any]] = field(default_factory=list)
 
     def add_finding(self, finding: Finding) -> None:
+        """Counts a finding, flags its interaction and keeps its evidence; one folded into its root
+        (`caused_by`) adds nothing: its defect is counted at the root."""
+        if finding.caused_by is not None:
+            return
         site, batch = finding.site, finding.batch or ""
         self.findings[(site, batch, finding.code, finding.severity.value)] += 1
         if finding.interaction_key and finding.severity.rank >= Severity.WARNING.rank:
@@ -105,7 +114,21 @@ class SiteStats:
         for key, values in other.values.items():
             self.values.setdefault(key, []).extend(values)
         self.unit_sources.update(other.unit_sources)
+        self.norms.extend(other.norms)
         return self
+
+    def add_norm(self, record: dict[str, Any]) -> None:
+        """One line of `norms.jsonl`."""
+        self.norms.append({name: record.get(name) for name in NORM_FIELDS})
+
+    def norm_table(self) -> pd.DataFrame:
+        """The norms judged against, per site, batch, rule code and metric (a norm is of one batch: the sites
+        of a batch are compared within it). The same norm read twice (one folder given twice) is one row; two
+        shards of a batch, judged apart, give a row each."""
+        rows = {tuple(r.get(name) for name in NORM_FIELDS): r for r in self.norms}
+        ordered = sorted(rows.values(), key=lambda r: tuple(str(r[n]) for n in NORM_FIELDS))
+        return _frame(ordered, list(NORM_FIELDS)).astype({"units": "Int64", "median": float, "spread": float,
+                                                          "p05": float, "p95": float})
 
     def __add__(self, other: SiteStats) -> SiteStats:
         merged = SiteStats()
@@ -199,7 +222,7 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole > 0 else math.nan
 
 
-_TEXT_COLUMNS = {"site", "batch", "family", "code", "quantity", "source", "units_from"}
+_TEXT_COLUMNS = {"site", "batch", "family", "code", "quantity", "source", "units_from", "metric", "basis"}
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -229,6 +252,8 @@ def read_folder(folder: Path, root: Path | None = None) -> SiteStats:
     metrics = list(_jsonl(folder / METRICS_JSONL))
     for record in metrics:
         stats.add_metric(record)
+    for record in read_norms(folder):  # none in a folder audited before siqa wrote norms.jsonl
+        stats.add_norm(record)
     for (site, batch), counts, source in _denominators(folder, root, stats.batches, metrics):
         stats.add_units(site, batch, counts, source)
     return stats
@@ -312,6 +337,7 @@ def site_tables(stats: SiteStats) -> dict[str, pd.DataFrame]:
         tables[f"{prefix}_scores"] = stats.score_table(by)
         tables[f"{prefix}_families"] = stats.family_table(by)
         tables[f"{prefix}_quantities"] = stats.quantity_table(by)
+    tables["batch_norms"] = stats.norm_table()  # norms are per site and batch only
     return tables
 
 

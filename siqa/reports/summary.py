@@ -12,6 +12,11 @@ from rich.table import Table
 from siqa.engine.task import TaskResult
 from siqa.findings import Finding, Severity
 from siqa.registry import FAMILIES
+from siqa.reports.terminal import safe
+
+MAX_REASONS = 200  # distinct skip reasons kept per rule code; more are counted as OTHER_REASONS
+OTHER_REASONS = "(other reasons)"
+SUMMARY_REASONS = 5  # most common reasons per code kept in summary.json
 
 
 @dataclass
@@ -24,12 +29,30 @@ class AuditSummary:
     audio_seconds: float = 0.0
     rule_seconds: Counter[str] = field(default_factory=Counter)  # CPU seconds per rule code
     peak_worker_rss_mb: float = 0.0
+    skip_reasons: dict[str, Counter[str]] = field(default_factory=dict)  # rule code -> reason -> units
 
     def add_findings(self, findings: list[Finding]) -> None:
-        self.findings.update((f.family, f.site, f.severity.value) for f in findings)
+        """Counts each defect once: a finding folded into its root (`caused_by`) is counted there."""
+        self.findings.update((f.family, f.site, f.severity.value) for f in findings if f.caused_by is None)
 
     def add_skips(self, skips: list[dict[str, Any]]) -> None:
         self.skips.update(s["code"] for s in skips)
+        self.add_skip_reasons(skips)
+
+    def add_skip_reasons(self, skips: list[dict[str, Any]]) -> None:
+        """Why each rule skipped its units (the `reason` of each skip record), so the summary can say it; at
+        most MAX_REASONS distinct reasons a code, the rest counted together."""
+        for skip in skips:
+            reasons = self.skip_reasons.setdefault(skip["code"], Counter())
+            reason = str(skip.get("reason") or "no reason given")
+            reasons[reason if reason in reasons or len(reasons) < MAX_REASONS else OTHER_REASONS] += 1
+
+    def top_skip_reason(self, code: str) -> tuple[str, int] | None:
+        """The most common reason `code` skipped a unit, and for how many units (ties: the first in order)."""
+        reasons = self.skip_reasons.get(code)
+        if not reasons:
+            return None
+        return min(reasons.items(), key=lambda item: (-item[1], item[0]))
 
     def add(self, result: TaskResult) -> None:
         """A session's run figures; its findings and skips are counted once its batch is judged."""
@@ -41,11 +64,13 @@ class AuditSummary:
         self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, result.peak_rss_mb)
 
     def __add__(self, other: AuditSummary) -> AuditSummary:
+        reasons = {code: Counter(self.skip_reasons.get(code)) + Counter(other.skip_reasons.get(code))
+                   for code in self.skip_reasons.keys() | other.skip_reasons.keys()}
         return AuditSummary(self.findings + other.findings, self.skips + other.skips,
                             self.sessions + other.sessions, self.interactions + other.interactions,
                             self.files + other.files, self.audio_seconds + other.audio_seconds,
                             self.rule_seconds + other.rule_seconds,
-                            max(self.peak_worker_rss_mb, other.peak_worker_rss_mb))
+                            max(self.peak_worker_rss_mb, other.peak_worker_rss_mb), reasons)
 
     def count_at_least(self, severity: Severity) -> int:
         return sum(n for (_, _, sev), n in self.findings.items() if Severity(sev).rank >= severity.rank)
@@ -55,6 +80,9 @@ class AuditSummary:
             "findings": [{"family": f, "site": s, "severity": v, "count": n}
                          for (f, s, v), n in sorted(self.findings.items())],
             "skips": dict(sorted(self.skips.items())),
+            "skip_reasons": {code: [[r, n] for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
+                                    [:SUMMARY_REASONS]]
+                             for code, reasons in sorted(self.skip_reasons.items())},
             "sessions": self.sessions, "interactions": self.interactions, "files": self.files,
             "audio_seconds": round(self.audio_seconds, 3),
             "rule_seconds": {k: round(v, 4) for k, v in sorted(self.rule_seconds.items())},
@@ -65,7 +93,8 @@ class AuditSummary:
     def from_dict(cls, data: dict[str, Any]) -> AuditSummary:
         return cls(Counter({(r["family"], r["site"], r["severity"]): r["count"] for r in data["findings"]}),
                    Counter(data["skips"]), data["sessions"], data["interactions"], data["files"],
-                   data["audio_seconds"], Counter(data["rule_seconds"]), data.get("peak_worker_rss_mb", 0.0))
+                   data["audio_seconds"], Counter(data["rule_seconds"]), data.get("peak_worker_rss_mb", 0.0),
+                   {code: Counter(dict(pairs)) for code, pairs in data.get("skip_reasons", {}).items()})
 
     def render(self, console: Console) -> None:
         """Findings by rule family (rows) and site (columns), errors/warnings/infos per cell."""
@@ -80,8 +109,24 @@ class AuditSummary:
             cells = [self._cell(family, site) for site in sites]
             table.add_row(f"{family} {FAMILIES.get(family, '')}", *cells, self._cell(family, None))
         console.print(table)
-        if self.skips:
-            console.print("skipped (rule: units): " + ", ".join(f"{k}: {v}" for k, v in sorted(self.skips.items())))
+        self._render_skips(console)
+
+    def _render_skips(self, console: Console) -> None:
+        """Each rule that could not judge some units: how many, and its most common reason (skips.jsonl)."""
+        if not self.skips:
+            return
+        table = Table(title="rules that could not judge every unit (each skip and its reason: skips.jsonl)",
+                      title_justify="left")
+        for name, justify in (("rule", "left"), ("units skipped", "right"), ("most common reason", "left")):
+            table.add_column(name, justify=justify, overflow="fold")
+        for code, count in sorted(self.skips.items()):
+            top = self.top_skip_reason(code)
+            if top is None:
+                reason = "-"
+            else:
+                reason = safe(top[0]) + ("" if top[1] == count else f" ({top[1]} of {count} units)")
+            table.add_row(safe(code), str(count), reason)
+        console.print(table)
 
     def _cell(self, family: str, site: str | None) -> str:
         by_sev = Counter()

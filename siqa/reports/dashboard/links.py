@@ -40,7 +40,8 @@ def interaction(site: str, batch: str, key: str) -> str:
 
 
 def finding_anchor(number: int) -> str:
-    """The id of the `number`-th finding (1-based, in `Finding.sort_key` order) on its interaction page."""
+    """The id of the `number`-th finding (1-based, in `Finding.sort_key` order, each root followed by the
+    findings folded into it) on its interaction page."""
     return f"finding-{number}"
 
 

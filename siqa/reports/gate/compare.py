@@ -1,6 +1,8 @@
 """Judging a release's audit against the previous release's, per site and rule family, under the gate policy.
 
-Three kinds of check, each a JUnit test case and, when it fails, a breach:
+A finding folded into its root (`caused_by`, `siqa.causes`) is one defect with its root: the checks count and
+match the other findings only (`Release.counted`). Three kinds of check, each a JUnit test case and, when it
+fails, a breach:
 - `new errors`: error findings of a family at a site that the baseline did not have (matched by fingerprint);
 - `rate`: a family's flagged-interaction rate at a site rose beyond its allowance, or passed its ceiling;
 - `score`: a site's score (interactions without warnings or errors) fell beyond its allowance.
@@ -52,6 +54,11 @@ class Release:
         return cls(folder, stats, list(folder_findings(folder)))
 
     @cached_property
+    def counted(self) -> list[Finding]:
+        """The findings the gate counts: each defect once, at its root."""
+        return [f for f in self.findings if f.caused_by is None]
+
+    @cached_property
     def sites(self) -> list[dict[str, Any]]:
         return self.stats.score_table(SITE).to_dict("records")
 
@@ -98,8 +105,8 @@ class GateResult:
 def run_gate(current: Path, baseline: Path | None, policy: Policy) -> GateResult:
     now = Release.read(current)
     before = Release.read(baseline) if baseline is not None else None
-    previous = Counter(fingerprint(f, policy.span_seconds) for f in before.findings) if before else Counter()
-    new = unmatched(now.findings, previous, policy.span_seconds)
+    previous = Counter(fingerprint(f, policy.span_seconds) for f in before.counted) if before else Counter()
+    new = unmatched(now.counted, previous, policy.span_seconds)
     checks = [*_new_errors(now, new, policy), *_rates(now, before, policy), *_scores(now, before, policy)]
     notes = []
     if before is None:
@@ -117,7 +124,7 @@ def _new_errors(now: Release, new: list[Finding], policy: Policy) -> list[Check]
     for finding in new:
         if finding.severity is Severity.ERROR:
             found[(finding.site, finding.family)].append(finding)
-    groups = {(f.site, f.family) for f in now.findings if f.severity is Severity.ERROR}
+    groups = {(f.site, f.family) for f in now.counted if f.severity is Severity.ERROR}
     checks = []
     for site, family in sorted(groups):
         items = found.get((site, family), [])
@@ -131,7 +138,7 @@ def _new_errors(now: Release, new: list[Finding], policy: Policy) -> list[Check]
 def _rates(now: Release, before: Release | None, policy: Policy) -> list[Check]:
     current, units = now.rates, now.interactions
     previous, previous_units = (before.rates, before.interactions) if before else ({}, {})
-    pairs = {(f.site, f.family) for release in (now, before) if release for f in release.findings}
+    pairs = {(f.site, f.family) for release in (now, before) if release for f in release.counted}
     checks = []
     for site, family in sorted(pairs):
         allowance, what = policy.allowance(site, family), f"{family} at {site}"

@@ -37,7 +37,7 @@ def _title(code: str) -> str:
 
 def render(result: GateResult) -> str:
     if result.passed:
-        summary = f"{len(result.current.findings)} findings, {len(result.new)} new; no policy breach"
+        summary = f"{len(result.current.counted)} findings, {len(result.new)} new; no policy breach"
         lines = [command("notice", summary, title="siqa gate passed")]
     else:
         lines = [command("error", c.message, title=f"siqa gate: {c.name}") for c in result.breaches]

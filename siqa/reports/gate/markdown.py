@@ -62,14 +62,19 @@ def _table(title: str, checks: list[Check], percent: bool) -> list[str]:
     return ["", f"### {title}", "", *("| " + " | ".join(row) + " |" for row in (header, align, *rows))]
 
 
+def _folded(result: GateResult) -> str:
+    folded = len(result.current.findings) - len(result.current.counted)
+    return f" ({folded} more folded into the finding that caused them)" if folded else ""
+
+
 def render(result: GateResult) -> str:
     breaches = result.breaches
     failed = f"❌ **siqa gate failed: {len(breaches)} breach(es)**"
     head = "✅ **siqa gate passed**" if result.passed else failed
     against = code(result.baseline.folder.name) if result.baseline else "no baseline"
     summary = (f"Release {code(result.current.folder.name)} against {against}, policy "
-               f"{code(result.policy.path.name)}: {len(result.current.findings)} findings, "
-               f"{len(result.new)} new.")
+               f"{code(result.policy.path.name)}: {len(result.current.counted)} findings, "
+               f"{len(result.new)} new{_folded(result)}.")
     lines = [head, "", summary, ""]
     lines += [f"> {escape(note)}" for note in result.notes]
     if breaches:

@@ -3,8 +3,9 @@
 A result's location is the finding's file, relative to the dataset root (`%DATASET_ROOT%`); a finding about a
 whole interaction or session, with no file, is located by its unit key. With a baseline, each result says
 whether it is new (`baselineState`), and `partialFingerprints` carries the gate's fingerprint so viewers track
-it across releases. GitHub accepts at most `MAX_RESULTS` results a run: new findings come first when there are
-more.
+it across releases. A finding folded into its root (`caused_by`) is a suppressed result whose justification
+names the root: viewers list it with the root's defect, not as an alert of its own. GitHub accepts at most
+`MAX_RESULTS` results a run: new findings come first when there are more.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def _result(finding: Finding, index: dict[str, int], result: GateResult) -> dict
                        "confidence": finding.confidence, "span": list(finding.span) if finding.span else None,
                        "evidence": finding.evidence, "fix": finding.fix.to_dict() if finding.fix else None},
     }
-    if result.baseline is not None:
+    if finding.caused_by is not None:
+        out["suppressions"] = [{"kind": "external", "justification": f"caused by {finding.caused_by}"}]
+    elif result.baseline is not None:
         out["baselineState"] = "new" if result.is_new(finding) else "unchanged"
     return out
 
