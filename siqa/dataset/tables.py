@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
+from blake3 import blake3
 
 from siqa.dataset.decode import DEFAULT_LIMITS, Limits, open_regular
 from siqa.dataset.errors import TableError
@@ -91,6 +92,22 @@ class RootTables:
     def load(cls, root: Path, mapping: ColumnMapping | None = None, limits: Limits = DEFAULT_LIMITS) -> RootTables:
         """`mapping` is `{table: {canonical column: release column}}`, as under `[tables.<table>.columns]`."""
         return cls(root, mapping, limits)
+
+    def digest(self) -> str:
+        """A content digest of every root table present (and of the column mapping): part of each cached
+        result's key, since prompts, ids and recorded boundaries come from the tables, so a result computed
+        before a table changed (a patch applied to it) is never reused."""
+        hasher = blake3(repr(sorted(self.mapping.items())).encode())
+        for name in TABLE_NAMES:
+            path = self.root / f"{name}.csv"
+            try:
+                with open_regular(path, follow_symlinks=True) as handle:
+                    hasher.update(name.encode())
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        hasher.update(chunk)
+            except OSError:
+                hasher.update(f"{name}:absent".encode())
+        return hasher.hexdigest()
 
     def column(self, table: str, canonical: str) -> str:
         """A column's name as the release's header spells it (`[tables.<table>.columns]`, else the canonical)."""

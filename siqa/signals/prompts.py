@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from siqa.context import RuleContext, Skip
+from siqa.context import BatchInfo, RuleContext, Skip
 from siqa.dataset.errors import TableError
 
 TABLE = "interactions.csv"
@@ -28,5 +28,9 @@ def recorded_prompts(ctx: RuleContext, keys: Iterable[str]) -> dict[str, str]:
 def interactions_column(ctx: RuleContext, canonical: str) -> str:
     """A column of `interactions.csv` as the release's header spells it (the rule set may map it,
     `[tables.interactions.columns]`)."""
-    tables = ctx.batch.tables
-    return tables.column("interactions", canonical) if tables is not None else canonical
+    return table_column(ctx.batch, canonical)
+
+
+def table_column(batch: BatchInfo, canonical: str) -> str:
+    """`interactions_column` where only the batch is at hand (a batch pass)."""
+    return batch.tables.column("interactions", canonical) if batch.tables is not None else canonical

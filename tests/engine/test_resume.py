@@ -65,3 +65,21 @@ def test_rerun_reuses_cached_results_and_reflects_a_changed_file(clean_tar_batch
         handle.write(b"XXXX")
     second = run_audit(options)
     assert "IN001" in second.findings_path.read_text()
+
+
+def test_a_changed_root_table_invalidates_the_cached_results(clean_tar_batch, tmp_path):
+    """Prompts and recorded boundaries come from the root tables: a result cached before a table changed (a
+    patch applied to it) must not be reused."""
+    root = tmp_path / "root"
+    shutil.copytree(clean_tar_batch.root, root)
+    options = AuditOptions(batch=clean_tar_batch.batch, root=root, out=tmp_path / "out", jobs=1, select=["TS003"])
+    run_audit(options)
+    cache = tmp_path / "out" / ".siqa-cache" / CACHE_FILE
+    before = _cached_rows(cache)
+    assert before > 0
+    run_audit(options)
+    assert _cached_rows(cache) == before  # same tables: every result reused
+    table = root / "interactions.csv"
+    table.write_text(table.read_text() + "\n")  # the same rows: only the bytes changed
+    run_audit(options)
+    assert _cached_rows(cache) == 2 * before  # the edited table: every interaction judged anew

@@ -1,36 +1,55 @@
-"""How well each interaction's speech matches each prompt of its session, and whether prompts are shifted.
+"""How well each interaction's talk fits every prompt of its batch, and which sessions' prompts are shifted
+(pass two, shared by PR001 and PR002; its input is `siqa.validators.prompts.talk`'s records).
 
-Speech is what both participants said (`siqa.signals.asr`: ASR words where triage sent a span to ASR, the
-transcript elsewhere). Speech and prompts become TF-IDF vectors over content words (stopwords and fillers
-removed, IDF over the session's prompts and speeches), and the similarity matrix holds their cosines: row i is
-interaction i's speech, column j the prompt recorded for interaction j, both in session order.
+Real talk takes few of its words from a one-sentence prompt, so a prompt is described by the release itself:
+its *profile* is the prompt's text plus the talk of every interaction of the batch that carries it, outside the
+session being judged. Leaving the whole session out means an interaction never explains itself, and a
+session never vouches for its own prompts: in a shifted session each prompt sits on a neighbour's row, whose
+talk would otherwise pull the prompt's profile towards the wrong conversation. A prompt no other session
+carries has only its text. Talk and profiles are TF-IDF vectors over content words (sublinear tf, IDF over
+every interaction's talk and every prompt's text); `similarity[i, p]` is the cosine of interaction i's talk
+with prompt p's profile. A profile is estimated twice: first from every interaction under its recorded
+prompt, then only from the talk that fits the prompt it should carry (its recorded one, or the one its
+session's shift gives it) better than any other. A wrong prompt, or a shifted session, would otherwise lend its
+talk to a profile of another scenario, and where a prompt has few carriers make their right talk look wrong.
 
-A *shift* h (+1 or -1) says interaction i's prompt was recorded on interaction i+h's row, so the prompt that
-fits i sits in column i-h. It explains the session when, over the interactions it applies to, the shifted
-prompts fit clearly better on average (`min_gain`) and nearly every interaction prefers its shifted prompt to
-its recorded one (`min_consistent_share`; speech that fits neither does not vote). The interaction at the end
-of a shift has no neighbour to take from; where prompts were rotated within the session it takes the prompt
-from the other end, if that fits it best.
-Shared by PR001 (judged against the shifted prompts when a shift explains the session) and PR002, whose
-thresholds (`[rules.PR002]`) decide the shift for both.
+A *shift* h (+1 or -1) says each interaction carries the prompt of the one h places later, so the prompt that
+fits interaction i is the one recorded at i-h. Its per-interaction gain is similarity with that prompt minus similarity
+with the recorded one. Over a batch, where most sessions are not shifted, these gains describe how much
+better a neighbour's prompt fits by chance; a shift explains a session when its mean gain lies above the
+batch's median gain by `shift_tolerance` robust spreads of a mean of that many gains (spread / sqrt(n)) and by
+at least `shift_min_effect`, and at least `shift_min_consistent_share` of the interactions that vote prefer
+their shifted prompt (`[signals.prompts]`). The interaction at the open end of a shift takes the prompt from
+the other end where the prompts were rotated within the session and that prompt fits it best.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from siqa.context import RuleContext
-from siqa.dataset.units import Session
-from siqa.findings import Severity
-from siqa.signals.asr import session_asr
+from siqa.norms import robust
 from siqa.signals.lexicon import content_words
-from siqa.signals.prompts import recorded_prompts
 
 SHIFTS = (1, -1)
-SHIFT_RULE = "PR002"  # whose thresholds decide a shift (PR001 judges against it too)
+
+
+@dataclass(frozen=True)
+class GainNorm:
+    """The batch's per-interaction gains of every session under every shift: what chance gives."""
+
+    median: float
+    spread: float  # 1.4826 x MAD
+    units: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"median": round(self.median, 4), "spread": round(self.spread, 4), "units": self.units}
 
 
 @dataclass(frozen=True)
@@ -38,87 +57,172 @@ class Shift:
     offset: int  # +1: each interaction carries the next one's prompt; -1: the previous one's
     gain: float  # mean similarity of the shifted prompts minus that of the recorded ones
     consistent_share: float  # of the interactions that vote, those that prefer their shifted prompt
-    votes: int  # interactions whose speech fits their shifted and recorded prompts differently
+    votes: int  # interactions whose talk fits their shifted and recorded prompts differently
+    deviation: float  # gain above the batch's median gain
+    threshold: float  # what the deviation had to exceed
+
+    @property
+    def confidence(self) -> float:
+        """0.5 at the threshold, 1 at twice its distance from the median, scaled by the share that agrees."""
+        beyond = (self.deviation - self.threshold) / self.threshold if self.threshold > 0 else 1.0
+        return min(1.0, 0.5 + 0.5 * beyond) * self.consistent_share
 
 
 @dataclass(frozen=True)
-class PromptMatch:
-    keys: list[str]  # interactions with a recorded prompt, in session order
-    prompts: list[str]  # their recorded prompts
-    similarity: np.ndarray  # speech of keys[i] x prompt of keys[j]
-    speech: list[str]  # the content words said in keys[i]
-    judged: list[bool]  # enough speech to judge keys[i]
-    sources: list[str]  # what keys[i]'s speech comes from: "transcript", "asr", "transcript+asr" or "none"
-    shift: Shift | None  # the shift that explains the session, if one does
+class PromptFit:
+    records: list[dict[str, Any]]  # one per prompted interaction, by session and order
+    prompts: list[str]  # the distinct prompts recorded in the batch, sorted
+    columns: list[int]  # records[i]'s recorded prompt, as an index of `prompts`
+    similarity: np.ndarray  # talk of records[i] x profile of prompts[p] without records[i]'s session
+    profile_sizes: np.ndarray  # interactions whose talk is in that profile (0: the prompt's text only)
+    sessions: dict[str, list[int]]  # session key -> indexes of its records, in session order
+    shifts: dict[str, Shift]  # sessions a shift explains
+    gains: GainNorm | None  # None when too few gains to judge a shift
 
-    def source_of(self, i: int) -> int | None:
-        """Column of the prompt interaction i should carry (its own when no shift); None at a shift's open end."""
-        if self.shift is None:
-            return i
-        j = i - self.shift.offset
-        if 0 <= j < len(self.keys):
-            return j
-        wrapped, row = j % len(self.keys), self.similarity[i]
-        return wrapped if int(np.argmax(row)) == wrapped and row[wrapped] > row[i] else None
+    def assigned(self, i: int) -> int:
+        """The prompt (column) interaction i should carry: its recorded one, or the one its session's shift gives
+        it; the open end of a shift keeps its own unless the prompts were rotated within the session."""
+        key = self.records[i]["session_key"]
+        shift, rows = self.shifts.get(key), self.sessions[key]
+        if shift is None:
+            return self.columns[i]
+        source = rows.index(i) - shift.offset
+        if 0 <= source < len(rows):
+            return self.columns[rows[source]]
+        wrapped, own, row = self.columns[rows[source % len(rows)]], self.columns[i], self.similarity[i]
+        best = max((self.columns[j] for j in rows), key=lambda c: row[c])
+        return wrapped if best == wrapped and row[wrapped] > row[own] else own
 
-    def best_other(self, i: int, column: int) -> tuple[int, float] | None:
-        """The best-fitting prompt for interaction i other than `column` (and other than copies of its text)."""
-        others = [j for j in range(len(self.keys)) if self.prompts[j] != self.prompts[column]]
-        if not others:
-            return None
-        j = max(others, key=lambda k: self.similarity[i, k])
-        return j, float(self.similarity[i, j])
+    def best_other(self, i: int, column: int) -> int | None:
+        """The prompt other than `column` whose profile fits interaction i's talk best."""
+        row = self.similarity[i].copy()
+        row[column] = -np.inf
+        return int(np.argmax(row)) if np.isfinite(row).any() else None
+
+    def fits_own(self, i: int) -> bool:
+        """Whether a judged interaction's talk fits the prompt it should carry at least as well as any other."""
+        own = self.assigned(i)
+        other = self.best_other(i, own)
+        row = self.similarity[i]
+        return bool(self.records[i]["judged"] and (other is None or row[own] >= row[other]))
+
+    def carriers(self, column: int, session_key: str) -> list[str]:
+        """Interactions that carry a prompt, those of `session_key` first."""
+        keys = [(r["session_key"] != session_key, r["interaction_key"]) for r, c in zip(self.records, self.columns)
+                if c == column]
+        return [key for _, key in sorted(keys)]
 
 
-def _source(has_transcript: bool, has_asr: bool) -> str:
-    return "+".join(name for name, used in (("transcript", has_transcript), ("asr", has_asr)) if used) or "none"
+@dataclass(frozen=True)
+class _Vectors:
+    """The batch's talk as term counts and TF-IDF vectors, and the transform that weighs a profile's counts."""
+
+    talk: sparse.csr_matrix  # counts, one row per record
+    texts: sparse.csr_matrix  # counts, one row per prompt
+    tfidf: TfidfTransformer
+    speech: sparse.csr_matrix  # the talk's TF-IDF, L2-normalised
 
 
-def _shift(similarity: np.ndarray, judged: list[bool], settings: dict) -> Shift | None:
-    n, best = len(judged), None
-    if n < settings["min_interactions"]:
+def prompt_fit(records: list[dict[str, Any]]) -> PromptFit:
+    """Profiles, similarities and shifts of a batch; the same whatever order the records come in."""
+    records = sorted(records, key=lambda r: (r["session_key"], r["order"]))
+    prompts = sorted({r["prompt"] for r in records})
+    index = {p: k for k, p in enumerate(prompts)}
+    columns = [index[r["prompt"]] for r in records]
+    sessions: dict[str, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        sessions[record["session_key"]].append(i)
+    if not any(r["judged"] for r in records):
+        empty = np.zeros((len(records), len(prompts)))
+        return PromptFit(records, prompts, columns, empty, empty.astype(int), dict(sessions), {}, None)
+    vectors = _vectors(records, prompts)
+    first = _fit(records, prompts, columns, dict(sessions), vectors, columns)
+    members = [first.assigned(i) if first.fits_own(i) else None for i in range(len(records))]
+    return _fit(records, prompts, columns, dict(sessions), vectors, members)
+
+
+def _vectors(records: list[dict[str, Any]], prompts: list[str]) -> _Vectors:
+    counts = CountVectorizer(analyzer=content_words).fit_transform([r["words"] for r in records] + prompts).tocsr()
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)  # IDF over every talk and every prompt's text
+    talk = counts[:len(records)]
+    return _Vectors(talk, counts[len(records):], tfidf, tfidf.transform(talk))
+
+
+def _fit(records: list[dict[str, Any]], prompts: list[str], columns: list[int], sessions: dict[str, list[int]],
+         vectors: _Vectors, members: list[int | None]) -> PromptFit:
+    """Similarities with profiles built from the talk of `members` (the prompt each record's talk describes,
+    None: none), and the shifts they reveal."""
+    similarity, sizes = _similarity(vectors, members, sessions)
+    gains = {(key, offset): _gains(similarity, columns, records, rows, offset)
+             for key, rows in sessions.items() for offset in SHIFTS}
+    norm = _gain_norm(gains, records)
+    shifts = {key: shift for key, rows in sessions.items()
+              if norm is not None and (shift := _shift(key, rows, gains, norm, records[rows[0]]["shift"]))}
+    return PromptFit(records, prompts, columns, similarity, sizes, sessions, shifts, norm)
+
+
+def _similarity(vectors: _Vectors, members: list[int | None],
+                sessions: dict[str, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of every record's talk with every prompt's profile, leaving the record's session out (the profiles
+    its session's talk is in lose that talk), and the number of interactions in each profile."""
+    n, count = vectors.talk.shape[0], vectors.texts.shape[0]
+    member = np.array([-1 if c is None else c for c in members])
+    kept = np.flatnonzero(member >= 0)
+    carries = sparse.csr_matrix((np.ones(kept.size), (member[kept], kept)), shape=(count, n))
+    sizes = np.tile(np.asarray(carries.sum(axis=1)).ravel(), (n, 1))
+    full = vectors.texts + carries @ vectors.talk
+    similarity = (vectors.speech @ vectors.tfidf.transform(full).T).toarray()
+    for session in sessions.values():
+        own = sorted({members[i] for i in session if members[i] is not None})
+        if not own:
+            continue
+        inside = carries[own][:, session]
+        local = (full[own] - inside @ vectors.talk[session]).tocsr()
+        local.eliminate_zeros()  # sublinear tf takes the log of every stored count
+        similarity[np.ix_(session, own)] = (vectors.speech[session] @ vectors.tfidf.transform(local).T).toarray()
+        sizes[np.ix_(session, own)] -= np.asarray(inside.sum(axis=1)).ravel().astype(int)
+    return similarity, sizes
+
+
+def _gains(similarity: np.ndarray, columns: list[int], records: list[dict[str, Any]], rows: list[int],
+           offset: int) -> np.ndarray:
+    """Per judged interaction of a session that has a neighbour at `offset`: similarity with the prompt the
+    shift gives it minus similarity with its recorded prompt."""
+    return np.array([similarity[i, columns[rows[k - offset]]] - similarity[i, columns[i]]
+                     for k, i in enumerate(rows) if records[i]["judged"] and 0 <= k - offset < len(rows)])
+
+
+def _gain_norm(gains: dict[tuple[str, int], np.ndarray], records: list[dict[str, Any]]) -> GainNorm | None:
+    values = np.concatenate([g for g in gains.values()] or [np.zeros(0)])
+    least = min((r["shift"]["shift_min_units"] for r in records), default=math.inf)
+    if values.size < max(least, 1):
         return None
+    median, spread = robust(values)
+    return GainNorm(median, spread, int(values.size))
+
+
+def _shift(key: str, rows: list[int], gains: dict[tuple[str, int], np.ndarray], norm: GainNorm,
+           settings: dict[str, Any]) -> Shift | None:
+    """The shift that explains the session best, if one explains it clearly better than chance."""
+    if len(rows) < settings["shift_min_interactions"]:
+        return None
+    best = None
     for offset in SHIFTS:
-        rows = [i for i in range(n) if judged[i] and 0 <= i - offset < n]
-        if len(rows) < settings["min_interactions"] - 1:
-            continue
-        shifted = np.array([similarity[i, i - offset] for i in rows])
-        recorded = np.array([similarity[i, i] for i in rows])
-        votes = ~np.isclose(shifted, recorded)  # speech that fits neither prompt does not vote
-        if votes.sum() < settings["min_interactions"] - 1:
-            continue
-        shift = Shift(offset, float(shifted.mean() - recorded.mean()),
-                      float(np.mean(shifted[votes] > recorded[votes])), int(votes.sum()))
-        if (shift.gain >= settings["min_gain"] and shift.consistent_share >= settings["min_consistent_share"]
-                and (best is None or shift.gain > best.gain)):
+        shift = _judge(offset, gains[(key, offset)], norm, settings)
+        if shift is not None and (best is None or shift.deviation > best.deviation):
             best = shift
     return best
 
 
-def prompt_match(session: Session, ctx: RuleContext) -> PromptMatch:
-    """The session's speech-by-prompt similarity and the shift that explains it (computed once per session)."""
-
-    def compute() -> PromptMatch:
-        settings = ctx.signal_settings("prompts", session.site)
-        decision = ctx.ruleset.settings(SHIFT_RULE, Severity.WARNING, site=session.site, label=ctx.batch.label)
-        prompts = recorded_prompts(ctx, (i.key for i in session.interactions))
-        asr = session_asr(session, ctx)
-        keys = [i.key for i in session.interactions if i.key in prompts]
-        speech, judged, sources = [], [], []
-        for key in keys:
-            channels = asr.of(key)
-            said = [w for c in channels for w in c.spoken_words(settings["asr_min_probability"])]
-            words = content_words(" ".join(said))
-            speech.append(" ".join(words))
-            judged.append(len(words) >= settings["min_content_words"])
-            sources.append(_source(any(c.segments for c in channels), any(c.heard for c in channels)))
-        texts = [prompts[k] for k in keys]
-        similarity = np.zeros((len(keys), len(keys)))
-        if any(judged):
-            vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
-            matrix = vectorizer.fit_transform(texts + speech)
-            similarity = (matrix[len(keys):] @ matrix[:len(keys)].T).toarray()
-        return PromptMatch(keys, texts, similarity, speech, judged, sources,
-                           _shift(similarity, judged, decision.values))
-
-    return ctx.signals.get("prompt_match", session.key, compute)
+def _judge(offset: int, gains: np.ndarray, norm: GainNorm, settings: dict[str, Any]) -> Shift | None:
+    votes = ~np.isclose(gains, 0.0)  # talk that fits neither prompt does not vote
+    if votes.sum() < settings["shift_min_interactions"] - 1:
+        return None
+    gain, share = float(gains.mean()), float(np.mean(gains[votes] > 0))
+    deviation = gain - norm.median
+    # the mean of n gains drawn from the batch's varies by spread / sqrt(n)
+    spread = norm.spread / math.sqrt(gains.size)
+    threshold = max(settings["shift_tolerance"] * spread, settings["shift_min_effect"])
+    if share < settings["shift_min_consistent_share"] or deviation <= threshold:
+        return None
+    return Shift(offset, gain, share, int(votes.sum()), deviation, threshold)

@@ -1,68 +1,100 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterator
+from typing import Any, Iterator
 
-import numpy as np
-
+from siqa.batch_pass import Output, PassInput, batch_pass
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.prompts import TABLE
-from siqa.validators.prompts.matching import prompt_match
+from siqa.validators.prompts.matching import PromptFit, prompt_fit
+from siqa.validators.prompts.talk import collect_talk
+
+CODE = "PR001"
+METRIC = "margin"
+SHOWN_CARRIERS = 5  # interactions named as carrying the better-fitting prompt
+SHOWN_WORDS = 10
 
 
-@rule("PR001", "prompt-mismatch", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"))
+@rule(CODE, "prompt-mismatch", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"), version=3)
 def prompt_mismatch(session: Session, ctx: RuleContext) -> Iterator[Finding]:
-    """An interaction whose speech does not fit its own prompt better than the other prompts of its session.
+    """An interaction whose talk another prompt of its batch explains clearly better than its own.
 
     ## What it detects
-    The content-word similarity (TF-IDF cosine, see `[signals.prompts]`) between what both participants said
-    and the prompt `interactions.csv` records for the interaction, against the best similarity to any other
-    prompt of the session. Reported when the own prompt fits poorly (`min_similarity`) or does not stand out
-    from the others (`min_margin`). The speech is the transcript, and ASR output where triage sent a span to
-    ASR, so it works without ASR too. When PR002 (with its thresholds) finds the session's prompts shifted,
-    interactions are judged against the prompts the shift assigns them (PR002 reports the shift itself, once).
+    Each prompt is described by the release itself: its *profile* is its text plus the talk of the other
+    interactions of the batch that carry it, outside the interaction's session (so talk never explains
+    itself). The *margin* of an interaction is the similarity (TF-IDF cosine over content words) of what both
+    participants said with its own prompt's profile minus the best similarity with any other prompt's profile.
+    Every judged interaction's margin is recorded (`margin` in `metrics.jsonl`); an interaction where another
+    prompt fits better (a negative margin) is reported when its margin lies below the site's (else the batch's)
+    median margin by `tolerance` robust spreads and at least `min_effect`. When a shift explains the session
+    (PR002), each interaction is judged against the prompt the shift gives it, so an off-by-one session is one
+    PR002 finding, not one PR001 finding per interaction.
 
     ## Why it matters
     A wrong prompt mislabels the interaction's scenario: prompt-conditioned models learn to ignore the prompt,
     and any analysis by scenario counts the conversation in the wrong place.
 
+    ## Why it is judged this way
+    Real talk takes only a fifth or less of its content words from a one-sentence prompt, so its similarity
+    with the prompt's text is near zero for right and wrong prompts alike: absolute similarity never decides.
+    Talk about the same scenario in other sessions shares the scenario's own words, and how far apart prompts
+    stand depends on the release's prompts and speech, so the margin is judged against its own distribution.
+    The talk is the transcript, and ASR output where triage sent a span to ASR, so the rule works without ASR.
+
     ## Evidence
-    `prompt`, `similarity`, `best_other` (interaction key, prompt and similarity of the best-fitting other prompt
-    of the session, if any), `speech_words` (the most said content words), `speech_source` (transcript, asr or
-    both), `judged_against` (`recorded`, or the shift PR002 found).
+    `prompt`, `similarity`, `margin`, `best_other` (the better-fitting prompt, its `similarity` and up to five
+    `interaction_keys` that carry it, the session's first), `speech_words` (the most said content words),
+    `speech_source` (transcript, asr or both), `judged_against` (`recorded`, or the shift PR002 found),
+    `profile_sizes` (interactions in the own and best other prompt's profiles), `text_only` (profiles that fall
+    back to the prompt's text because no other session carries the prompt), and the margins' norm (`norm`).
 
     ## Thresholds
-    `min_similarity`: the least similarity to its own prompt accepted; `min_margin`: how much better than every
-    other prompt of the session the own prompt must fit. Interactions with less speech than `[signals.prompts]`
-    asks for are not judged.
+    `tolerance` (robust spreads), `min_effect` (cosine: a wrong prompt mirrors a right one, its talk at chance
+    with its own prompt and at a typical fit with another, so its margin lies about twice the median below it;
+    an interaction whose own profile is only its prompt's text sits near zero) and `min_units` (judged
+    interactions needed for a norm; with fewer, candidates are skipped with the reason: there is no absolute
+    limit). Interactions with
+    fewer content words said than [signals.prompts] min_content_words asks for are not judged; the shift it is
+    judged against is decided by the shift_* settings of [signals.prompts] (see PR002).
     """
-    match = prompt_match(session, ctx)
-    interactions = {i.key: i for i in session.interactions}
-    min_similarity, min_margin = ctx.settings.get("min_similarity"), ctx.settings.get("min_margin")
-    for i, key in enumerate(match.keys):
-        if not match.judged[i]:
+    collect_talk(session, ctx)
+    return iter(())
+
+
+@batch_pass(CODE)
+def judge_margins(given: PassInput) -> Iterator[Output]:
+    """Every judged interaction's margin, and a candidate where another prompt fits better."""
+    fit = prompt_fit(given.records)
+    for i, record in enumerate(fit.records):
+        if not record["judged"]:
             continue
-        column = match.source_of(i)
-        column = i if column is None else column  # the open end of a shift keeps its recorded prompt
-        own = float(match.similarity[i, column])
-        other = match.best_other(i, column)
-        margin = own - other[1] if other else None
-        deficit = max(min_similarity - own, min_margin - margin if margin is not None else -1.0)
-        if deficit <= 0:
+        own = fit.assigned(i)
+        other = fit.best_other(i, own)
+        if other is None:
             continue
-        shifted = match.shift is not None and column != i
-        against = f"shifted by {match.shift.offset:+d} (PR002)" if shifted else "recorded"
-        evidence = {"prompt": match.prompts[column], "similarity": round(own, 3), "judged_against": against,
-                    "speech_source": match.sources[i],
-                    "speech_words": [w for w, _ in Counter(match.speech[i].split()).most_common(10)],
-                    "best_other": None if other is None else {"interaction_key": match.keys[other[0]],
-                                                              "prompt": match.prompts[other[0]],
-                                                              "similarity": round(other[1], 3)}}
-        yield ctx.report(
-            interactions[key], f"{TABLE}: the prompt of {key} does not match what is said (similarity {own:.2f}"
-                               + (f", best other prompt of the session {other[1]:.2f})" if other else ")"),
-            path=TABLE, confidence=float(np.clip(0.5 + deficit / max(min_margin, min_similarity), 0.5, 1.0)),
-            evidence=evidence)
+        margin = float(fit.similarity[i, own] - fit.similarity[i, other])
+        if margin >= 0:
+            yield given.measure(record, METRIC, margin)
+            continue
+        yield from given.candidate(
+            record, f"{TABLE}: another prompt fits what is said in {record['interaction_key']} better than its "
+                    f"own (similarity {fit.similarity[i, own]:.2f}, best other {fit.similarity[i, other]:.2f})",
+            metric=METRIC, value=margin, side="low", label="prompt margin (own minus best other)", path=TABLE,
+            evidence=_evidence(fit, i, own, other))
+
+
+def _evidence(fit: PromptFit, i: int, own: int, other: int) -> dict[str, Any]:
+    record, similarity, sizes = fit.records[i], fit.similarity[i], fit.profile_sizes[i]
+    shift = fit.shifts.get(record["session_key"])
+    profiles = {"own": int(sizes[own]), "best_other": int(sizes[other])}
+    return {"prompt": fit.prompts[own], "similarity": round(float(similarity[own]), 3),
+            "margin": round(float(similarity[own] - similarity[other]), 3),
+            "judged_against": "recorded" if own == fit.columns[i] else f"shifted by {shift.offset:+d} (PR002)",
+            "speech_source": record["source"],
+            "speech_words": [w for w, _ in Counter(record["words"].split()).most_common(SHOWN_WORDS)],
+            "best_other": {"prompt": fit.prompts[other], "similarity": round(float(similarity[other]), 3),
+                           "interaction_keys": fit.carriers(other, record["session_key"])[:SHOWN_CARRIERS]},
+            "profile_sizes": profiles, "text_only": [name for name, size in profiles.items() if size == 0]}
