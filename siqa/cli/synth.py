@@ -20,6 +20,8 @@ def synth(
     defects: str = typer.Option("default", help="none, default, heavy, or a profile .toml."),
     people: int = typer.Option(0, min=0, help="Size of the recurring pool (the same seed gives the same people in "
                                               "every batch); 0: about 1.5 per session."),
+    variation: str = typer.Option("natural", help="natural: speakers, rooms, turns and wording vary as in real "
+                                                  "recordings; none: the old narrow generator."),
 ) -> None:
     """Synthesise a batch: espeak-ng speech, H.264 video, NPZ features, root tables, ground_truth.jsonl."""
     from rich.console import Console
@@ -30,7 +32,7 @@ def synth(
     try:
         config = SynthConfig(layout=layout, label=label, split=split, batch=batch, sessions=sessions,
                              interactions_per_session=interactions_per_session, duration=duration, seed=seed,
-                             defects=defects, people=people)
+                             defects=defects, people=people, variation=variation)
         result = generate(out, config)
     except (ValueError, OSError) as error:
         err.print(f"[red]siqa synth: {error}[/]")

@@ -260,16 +260,21 @@ def _end_too_early(draft, rng):
 
 def _pad(where: str) -> Apply:
     """Too early a start (too late an end): silence, or half the time off-prompt talk (the tail of the
-    neighbouring interaction, the setup chat), before the first (after the last) word of the prompt's talk."""
+    neighbouring interaction, the setup chat), before the first (after the last) word of the prompt's talk.
+
+    The silence lasts 6-15 s (it was 1-3 s): natural lead-ins and tails now run to 3 s, and a padded edge must
+    stand clear of them. It is silence of the speech tracks only: the room tone, mixed in later, carries on
+    through it. Off-prompt talk is another topic's, in the interaction's own variation."""
 
     def apply(draft, rng):
-        seconds = float(rng.uniform(1.0, 3.0))
-        side = rng.spawn(1)[0]  # a child stream: the silent variant stays what it always was
+        seconds = float(rng.uniform(6.0, 15.0))
+        side = rng.spawn(1)[0]  # a child stream: the silent variant draws only `seconds` from `rng`
         off_prompt = bool(side.random() < 0.5)
         if off_prompt:
             other = TOPICS[int(side.choice([i for i, t in enumerate(TOPICS) if t is not draft.topic]))]
+            levels = (draft.files[0].speech_dbfs, draft.files[1].speech_dbfs)
             tracks = converse((draft.files[0].person, draft.files[1].person), other,
-                              float(side.uniform(8.0, 11.0)), draft.site.speech_dbfs, side)
+                              float(side.uniform(8.0, 11.0)), levels, draft.variation, side)
             seconds = len(tracks[0].samples) / SAMPLE_RATE
             pads = [(t.samples, t.segments) for t in tracks]
         else:
@@ -388,45 +393,59 @@ def _duplicated(draft, rng):
 
 # --- recording quality -----------------------------------------------------------------------------------------
 
-def _audio_defect(edit: Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, dict[str, Any]]]) -> Apply:
+def _audio_defect(edit: Callable[[FileDraft, np.random.Generator], tuple[np.ndarray, dict[str, Any]]]) -> Apply:
     def apply(draft, rng):
         fd = _pick(draft, rng)
-        fd.audio, fields = edit(fd.audio, rng)
+        fd.audio, fields = edit(fd, rng)
         return {"file": fd, **fields}
 
     return apply
 
 
-def _low_snr(audio, rng):
-    return audio + rng.normal(0, 10 ** (-32 / 20), len(audio)).astype(np.float32), {"magnitude": -32.0, "unit": "dB"}
+def _low_snr(fd, rng):
+    """Broadband noise 0-8 dB below the file's own speech level (magnitude: that SNR). A fixed -32 dBFS noise
+    was 12 dB under speech at every site; with speakers spread over +-10 dB it would be inside natural SNRs."""
+    snr = float(rng.uniform(0.0, 8.0))
+    noise_dbfs = fd.speech_dbfs - snr
+    noise = rng.normal(0, 10 ** (noise_dbfs / 20), len(fd.audio)).astype(np.float32)
+    return fd.audio + noise, {"magnitude": round(snr, 2), "unit": "dB",
+                              "details": {"noise_dbfs": round(noise_dbfs, 2)}}
 
 
-def _clipping(audio, rng):
-    return np.clip(audio * 12.0, -0.5, 0.5).astype(np.float32), {"details": {"gain": 12.0, "ceiling": 0.5}}
+def _clipping(fd, rng):
+    """Gain of 12, or more for a quiet speaker (speech brought to -6 dBFS), into a 0.5 ceiling."""
+    gain = max(12.0, 10 ** ((-6.0 - fd.speech_dbfs) / 20))
+    clipped = np.clip(fd.audio * gain, -0.5, 0.5).astype(np.float32)
+    return clipped, {"details": {"gain": round(gain, 2), "ceiling": 0.5}}
 
 
-def _dropouts(audio, rng):
-    out = audio.copy()
+def _dropouts(fd, rng):
+    out = fd.audio.copy()
     spans = []
-    for start in np.sort(rng.uniform(0.5, len(audio) / SAMPLE_RATE - 1.0, 4)):
+    for start in np.sort(rng.uniform(0.5, len(out) / SAMPLE_RATE - 1.0, 4)):
         length = float(rng.uniform(0.05, 0.3))
         out[int(start * SAMPLE_RATE):int((start + length) * SAMPLE_RATE)] = 0.0
         spans.append([round(start, 3), round(start + length, 3)])
     return out, {"details": {"dropouts": spans}}
 
 
-def _dc_offset(audio, rng):
-    return (audio + 0.05).astype(np.float32), {"magnitude": 0.05, "unit": "ratio"}
+def _dc_offset(fd, rng):
+    return (fd.audio + 0.05).astype(np.float32), {"magnitude": 0.05, "unit": "ratio"}
 
 
-def _mains_hum(audio, rng):
+def _mains_hum(fd, rng):
+    """A -30 dBFS sine at 50 or 60 Hz: 40 dB and more over the room tone around it, where the natural hum of an
+    old room (`SiteProfile.hum_prominence_db`) stands about 12 dB over it."""
     hz = float(rng.choice([50.0, 60.0]))
-    t = np.arange(len(audio)) / SAMPLE_RATE
-    return (audio + 10 ** (-30 / 20) * np.sin(2 * np.pi * hz * t)).astype(np.float32), {"magnitude": hz, "unit": "Hz"}
+    t = np.arange(len(fd.audio)) / SAMPLE_RATE
+    hum = 10 ** (-30 / 20) * np.sin(2 * np.pi * hz * t)
+    return (fd.audio + hum).astype(np.float32), {"magnitude": hz, "unit": "Hz"}
 
 
-def _loudness_off(audio, rng):
-    return (audio * 10 ** (-20 / 20)).astype(np.float32), {"magnitude": -20.0, "unit": "dB"}
+def _loudness_off(fd, rng):
+    """The whole channel 28 dB down (it was 20 dB): speakers and sites now spread over +-10 dB naturally, and a
+    gain error has to stand outside that spread from wherever the file's own level was."""
+    return (fd.audio * 10 ** (-28 / 20)).astype(np.float32), {"magnitude": -28.0, "unit": "dB"}
 
 
 for _name, _edit in (("low_snr", _low_snr), ("clipping", _clipping), ("dropouts", _dropouts),

@@ -12,6 +12,7 @@ from siqa.dataset.schema import SAMPLE_RATE
 from siqa.synth.people import Person
 from siqa.synth.sites import SiteProfile
 from siqa.synth.topics import Topic
+from siqa.synth.variation import NATURAL, Variation
 
 
 @dataclass
@@ -19,6 +20,7 @@ class FileDraft:
     file_id: FileId
     person: Person
     clean: np.ndarray  # own speech only (what the mouth follows)
+    speech_dbfs: float  # the level this recording's speaker talks at (the site's, the person's, the microphone's)
     audio: np.ndarray | None = None  # the mixed channel
     sample_rate: int = SAMPLE_RATE
     subtype: str = "PCM_16"
@@ -46,4 +48,5 @@ class InteractionDraft:
     prompt: str
     files: list[FileDraft]
     bleed_db: list[float]
+    variation: Variation = NATURAL  # what a defect that makes new talk (off-prompt padding) talks like
     dropped: bool = False  # a partner file is withheld (not-a-dyad defect)

@@ -22,8 +22,11 @@ from siqa.synth.features import behaviour_curve, frames_for, livelier_voice, mak
 from siqa.synth.mixing import mix_channel
 from siqa.synth.people import Person, people_pool
 from siqa.synth.profiles import DefectProfile
+from siqa.synth.room import room_tone
 from siqa.synth.sites import SITES
+from siqa.synth.sounds import with_sounds
 from siqa.synth.topics import TOPICS
+from siqa.synth.variation import VARIATIONS, Variation
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,13 @@ class SynthConfig:
     seed: int = 0
     defects: str = "default"
     people: int = 0  # size of the recurring pool; 0: about 1.5 people per session, at least 6
+    variation: str = "natural"  # natural: real rooms' and people's spread; none: the old narrow generator
 
     def __post_init__(self) -> None:
         if self.layout not in write.LAYOUTS:
             raise ValueError(f"layout must be one of {write.LAYOUTS}, not {self.layout!r}")
+        if self.variation not in VARIATIONS:
+            raise ValueError(f"variation must be one of {tuple(VARIATIONS)}, not {self.variation!r}")
         if self.duration < 6.0:
             raise ValueError("duration must be at least 6 seconds (room for a few turns)")
 
@@ -80,10 +86,12 @@ def _truth(name: str, fields: dict[str, Any], draft: InteractionDraft) -> dict[s
 
 
 def _session_plan(config: SynthConfig, pool: list[Person], rng: np.random.Generator) -> list[dict[str, Any]]:
+    gains = VARIATIONS[config.variation].site_gains([site.site for site in SITES], config.seed)
     plans = []
     for s in range(config.sessions):
         pair = rng.choice(len(pool), size=2, replace=False)
-        plans.append({"number": config.batch * 1000 + s + 1, "site": SITES[s % len(SITES)],
+        site = SITES[s % len(SITES)]
+        plans.append({"number": config.batch * 1000 + s + 1, "site": site, "gain_db": gains[site.site],
                       "people": [pool[int(pair[0])], pool[int(pair[1])]], "ids": [None, None],
                       "topics": [TOPICS[int(t)] for t in rng.choice(len(TOPICS), config.interactions_per_session,
                                                                     replace=False)]})
@@ -114,14 +122,23 @@ def _people_defects(plans: list[dict[str, Any]], profile: DefectProfile, pool: l
     return records
 
 
+def _levels(plan: dict[str, Any], variation: Variation, rng: np.random.Generator) -> tuple[float, float]:
+    """Each channel's speech level (dBFS): the site's, its calibration, the person's and the microphone's."""
+    base = plan["site"].speech_dbfs + plan["gain_db"] - variation.headroom_db
+    first, second = (base + variation.file_offset_db(person.level_db, rng) for person in plan["people"])
+    return first, second
+
+
 def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig, defect: str | None,
            rng: np.random.Generator) -> tuple[InteractionDraft, list[dict[str, Any]]]:
     site, people = plan["site"], plan["people"]
-    topic = plan["topics"][topic_index]
-    tracks = converse((people[0], people[1]), topic, config.duration, site.speech_dbfs, rng)
+    topic, variation = plan["topics"][topic_index], VARIATIONS[config.variation]
+    levels = _levels(plan, variation, rng)
+    tracks = converse((people[0], people[1]), topic, config.duration, levels, variation, rng)
     files = [FileDraft(FileId.parse(f"{key}_P{plan['ids'][i] or people[i].number:04d}"), people[i],
-                       tracks[i].samples, meta={"id": "", TRANSCRIPT_KEY: tracks[i].segments}) for i in range(2)]
-    draft = InteractionDraft(key, site, topic, topic.prompt, files, [site.bleed_db, site.bleed_db])
+                       tracks[i].samples, levels[i], meta={"id": "", TRANSCRIPT_KEY: tracks[i].segments})
+             for i in range(2)]
+    draft = InteractionDraft(key, site, topic, topic.prompt, files, [site.bleed_db, site.bleed_db], variation)
     spec = CATALOGUE.get(defect) if defect else None
     truth = []
     if spec and spec.stage == "tracks":
@@ -131,10 +148,14 @@ def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig
     for fd in files:  # behaviour first: the livelier voice is what both channels carry
         fd.events = behaviour_events(fd.duration, rng)
         fd.clean = livelier_voice(fd.clean, fd.events)
+    for fd in files:
+        fd.meta = {"id": str(fd.file_id), TRANSCRIPT_KEY: fd.meta[TRANSCRIPT_KEY],
+                   VAD_KEY: vad_segments(fd.clean, fd.speech_dbfs)}
+    heard = [with_sounds(fd.clean, fd.meta[VAD_KEY], fd.speech_dbfs, variation, rng) for fd in files]
     for i, fd in enumerate(files):
-        partner = files[1 - i]
-        fd.meta = {"id": str(fd.file_id), TRANSCRIPT_KEY: fd.meta[TRANSCRIPT_KEY], VAD_KEY: vad_segments(fd.clean)}
-        fd.audio = mix_channel(fd.clean, partner.clean, draft.bleed_db[i], site.bleed_lag_ms, site.noise_dbfs, rng)
+        tone = room_tone(len(fd.clean), site, variation.room_tone, rng)
+        fd.audio = mix_channel(heard[i], heard[1 - i], draft.bleed_db[i], site.bleed_lag_ms, tone,
+                               variation.peak_ceiling)
         frames = frames_for(fd.duration)
         valid = rng.random(frames) >= site.invalid_frame_ratio
         fd.features = make_features(fd.person, speech_envelope(fd.clean, frames),
@@ -187,7 +208,8 @@ def generate(out: Path, config: SynthConfig = SynthConfig(), workers: int = 2) -
     """Write one batch under `out` (the dataset root) and its ground truth; deterministic for a seed."""
     profile = DefectProfile.load(config.defects)
     rng = np.random.default_rng([config.seed, config.batch])
-    pool = people_pool(config.people or max(6, int(config.sessions * 1.5)), config.seed)
+    size = config.people or max(6, int(config.sessions * 1.5))
+    pool = people_pool(size, config.seed, VARIATIONS[config.variation])
     plans = _session_plan(config, pool, rng)
     truth = _people_defects(plans, profile, pool, rng)
     per = config.interactions_per_session

@@ -1,4 +1,4 @@
-"""Close-talk channels: own speech, the partner's speech leaking in (bleed) with a level and a lag, and noise."""
+"""Close-talk channels: own speech, the partner's speech leaking in (bleed) with a level and a lag, room tone."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ def delayed(samples: np.ndarray, lag_ms: float) -> np.ndarray:
     return np.concatenate((np.zeros(shift, samples.dtype), samples[:-shift]))
 
 
-def mix_channel(own: np.ndarray, partner: np.ndarray, bleed_db: float, lag_ms: float, noise_dbfs: float,
-                rng: np.random.Generator) -> np.ndarray:
-    noise = rng.normal(0.0, 10 ** (noise_dbfs / 20), len(own)).astype(np.float32)
-    return (own + np.float32(10 ** (bleed_db / 20)) * delayed(partner, lag_ms) + noise).astype(np.float32)
+def mix_channel(own: np.ndarray, partner: np.ndarray, bleed_db: float, lag_ms: float, tone: np.ndarray,
+                ceiling: float | None) -> np.ndarray:
+    """Own sound, the partner's at the bleed level, and the room tone; scaled down as a whole where its peak
+    would pass `ceiling` (a recordist keeps headroom: only a clipping defect clips)."""
+    mixed = (own + np.float32(10 ** (bleed_db / 20)) * delayed(partner, lag_ms) + tone).astype(np.float32)
+    peak = float(np.max(np.abs(mixed), initial=0.0))
+    if ceiling and peak > ceiling:
+        mixed *= np.float32(ceiling / peak)
+    return mixed
 
 
 def to_pcm16(samples: np.ndarray) -> np.ndarray:

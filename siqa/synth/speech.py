@@ -7,6 +7,7 @@ construction. The engine is process-global and not thread-safe: one engine per p
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,11 +33,13 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 @dataclass(frozen=True)
 class Voice:
-    """An espeak-ng voice: English plus a variant (`m3`, `f2`), pitch (0-99) and rate (words per minute)."""
+    """An espeak-ng voice: an English accent (`en-us`, `en-gb-scotland`) plus a variant (`m3`, `f2`), pitch (0-99)
+    and rate (words per minute)."""
 
     variant: str
     pitch: int
     rate: int
+    language: str = "en-us"
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,13 @@ class _Engine:
         return 0
 
     def speak(self, text: str, voice: Voice) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-        self.lib.espeak_SetVoiceByName(f"en-us+{voice.variant}".encode())
+        self.lib.espeak_SetVoiceByName(f"{voice.language}+{voice.variant}".encode())
         self.lib.espeak_SetParameter(PARAM_RATE, voice.rate, 0)
         self.lib.espeak_SetParameter(PARAM_PITCH, voice.pitch, 0)
         self.lib.espeak_SetParameter(PARAM_RANGE, 50, 0)
+        # breathy variants (f2, f3, f5) draw noise from a seed that is the clock's unless set: set, the same text
+        # in the same voice sounds the same in every process
+        self.lib.espeak_ng_SetRandSeed(ctypes.c_long(0))
         self._chunks, self._events = [], []
         data = text.encode("utf-8")
         self.lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
@@ -110,12 +116,28 @@ def _word_end(samples: np.ndarray, start: int, stop: int, rate: int) -> int:
     return start + (int(loud[-1]) + 1) * hop if len(loud) else stop
 
 
+def _token_starts(text: str, events: list[tuple[int, int, int]], total: int) -> list[int]:
+    """The sample where each word of `text` starts. espeak-ng reports a WORD event (at the word's 1-based
+    character position) per stressed word and runs an unstressed one into the word before it ("for the", "should
+    have"): the words of such a run share its span in proportion to their characters."""
+    at = {position: sample for position, _, sample in events}
+    offsets = [match.start() + 1 for match in re.finditer(r"\S+", text)]
+    anchors = [0] + [i for i, offset in enumerate(offsets) if i and offset in at]
+    starts = []
+    for first, last in zip(anchors, [*anchors[1:], len(offsets)]):
+        begin = at.get(offsets[first], 0)
+        stop, stop_char = (at[offsets[last]], offsets[last]) if last < len(offsets) else (total, len(text) + 2)
+        starts += [begin + (stop - begin) * (offsets[i] - offsets[first]) // (stop_char - offsets[first])
+                   for i in range(first, last)]
+    return starts
+
+
 def speak(text: str, voice: Voice) -> Utterance:
     """Synthesise `text` (plain lowercase words) and time every word, at the release's 48 kHz."""
     engine = _engine()
     samples, events = engine.speak(text, voice)
     tokens = text.split()
-    starts = [sample for _, _, sample in events][: len(tokens)]
+    starts = _token_starts(text, events, len(samples))
     bounds = [*starts[1:], len(samples)]
     words = tuple(Word(tok, s / engine.rate, _word_end(samples, s, e, engine.rate) / engine.rate)
                   for tok, s, e in zip(tokens, starts, bounds))

@@ -1,15 +1,18 @@
 """Scenario prompts with distinct vocabularies, so what is said can be matched to the prompt it follows.
 
 A prompt states its scenario and names some of the things to talk about (the first `PROMPT_WORDS` of its
-vocabulary); the speech draws on the whole vocabulary, as people follow a prompt and add to it.
+vocabulary). Narrow talk (`sentence`) reuses the vocabulary, as the generator always did; natural talk draws
+on the scenario's paraphrase pool (`siqa.synth.paraphrases`), which says the same in other words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
+from siqa.synth.paraphrases import TALK
 
 PROMPT_WORDS = 7
 
@@ -18,6 +21,7 @@ PROMPT_WORDS = 7
 class Topic:
     prompt: str
     words: tuple[str, ...]
+    talk: tuple[str, ...]  # natural sentences about the scenario, mostly without the prompt's words
 
 
 def _prompt(scenario: str, words: list[str]) -> str:
@@ -25,7 +29,7 @@ def _prompt(scenario: str, words: list[str]) -> str:
     return f"{scenario} Bring up {', '.join(named[:-1])} and {named[-1]}."
 
 
-TOPICS: tuple[Topic, ...] = tuple(Topic(_prompt(p, w.split()), tuple(w.split())) for p, w in [
+TOPICS: tuple[Topic, ...] = tuple(Topic(_prompt(p, w.split()), tuple(w.split()), TALK[p]) for p, w in [
     ("Plan a weekend camping trip together.", "tent lake trail fire stove rope forest hiking map backpack river"),
     ("Decide what to cook for a family dinner.", "pasta garlic oven salad chicken tomato dessert recipe kitchen onion"),
     ("Talk about a movie you both watched.", "actor scene ending director camera story villain music screen ticket"),
@@ -50,3 +54,12 @@ def sentence(topic: Topic, rng: np.random.Generator) -> str:
     words = rng.choice(topic.words, size=int(rng.integers(2, 4)), replace=False)
     parts = [f"{rng.choice(FILLERS)} {words[0]}"] + [f"and the {w}" for w in words[1:]]
     return " ".join(parts)
+
+
+def lines(topic: Topic, paraphrase: bool, rng: np.random.Generator) -> Iterator[str]:
+    """What is said next, forever: narrow `sentence`s, or the paraphrase pool in a shuffled order (each sentence
+    once before any comes again), drawn only as they are asked for."""
+    while not paraphrase:
+        yield sentence(topic, rng)
+    while True:
+        yield from (topic.talk[int(i)] for i in rng.permutation(len(topic.talk)))
