@@ -271,7 +271,7 @@ def _pad(where: str) -> Apply:
         side = rng.spawn(1)[0]  # a child stream: the silent variant draws only `seconds` from `rng`
         off_prompt = bool(side.random() < 0.5)
         if off_prompt:
-            other = TOPICS[int(side.choice([i for i, t in enumerate(TOPICS) if t is not draft.topic]))]
+            other = TOPICS[int(side.choice([i for i, t in enumerate(TOPICS) if t.prompt != draft.topic.prompt]))]
             levels = (draft.files[0].speech_dbfs, draft.files[1].speech_dbfs)
             tracks = converse((draft.files[0].person, draft.files[1].person), other,
                               float(side.uniform(8.0, 11.0)), levels, draft.variation, side)
@@ -351,7 +351,7 @@ def _speech_without(draft, rng):
 
 @defect("prompt_mismatch", "PR", scope="interaction")
 def _prompt_mismatch(draft, rng):
-    others = [t for t in TOPICS if t is not draft.topic]
+    others = [t for t in TOPICS if t.prompt != draft.topic.prompt]
     draft.prompt = others[int(rng.integers(len(others)))].prompt
     return {"details": {"recorded_prompt": draft.prompt, "spoken_topic": draft.topic.prompt}}
 

@@ -96,7 +96,7 @@ def _about(finding: Finding, record: dict[str, Any]) -> bool:
 
 def score(findings: Iterable[Finding], truth: Iterable[dict[str, Any]], codes: set[str]) -> tuple[Score, list, list]:
     """Score the rules in `codes`: returns the score, the missed defects and the unexplained findings."""
-    findings = [f for f in findings if f.code in codes]
+    findings = [f for f in findings if f.code in codes and f.caused_by is None]  # a consequence counts at its root
     truth = list(truth)
     result, missed = Score(), []
     for record in truth:

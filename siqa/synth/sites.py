@@ -23,6 +23,6 @@ SITES: tuple[SiteProfile, ...] = (
                 tone_corner_hz=6000.0),
     SiteProfile("V01", bleed_db=-33.0, bleed_lag_ms=2.5, noise_dbfs=-62.0, speech_dbfs=-22.0, invalid_frame_ratio=0.03,
                 tone_corner_hz=1500.0),
-    SiteProfile("V02", bleed_db=-24.0, bleed_lag_ms=3.5, noise_dbfs=-56.0, speech_dbfs=-18.0, invalid_frame_ratio=0.06,
+    SiteProfile("V02", bleed_db=-35.0, bleed_lag_ms=3.5, noise_dbfs=-56.0, speech_dbfs=-18.0, invalid_frame_ratio=0.06,
                 tone_corner_hz=300.0, hum_hz=50.0, hum_prominence_db=12.0),
 )

@@ -6,22 +6,24 @@ import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
-from siqa.dataset.units import Interaction
+from siqa.dataset.units import Interaction, ParticipantFile
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.activity import FRAME_SECONDS, file_activity, spans
 from siqa.validators.timing.boundaries import interaction_bounds
 
 
-@rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
+@rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
 def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Interaction that starts too late or ends too early: speech is already under way at the first frame, or
     still under way at the last.
 
     ## What it detects
     Acoustic own speech in either channel within `edge_seconds` of the interaction's start or end (its files'
-    edges, or the boundary its row of `interactions.csv` records, as TS003 describes): the recording was cut
-    inside an utterance, so its beginning (or end) is missing.
+    edges, or the boundary its row of `interactions.csv` records, as TS003 describes), which the channel's
+    annotations confirm: a VAD or transcript segment reaches within `annotation_seconds` of that edge too. The
+    recording was cut inside an utterance, so its beginning (or end) is missing. A breath, a laugh or a door at
+    the edge is sound but no annotated speech, and is not a cut.
 
     ## Why it matters
     The first or last words are truncated: transcripts begin mid-sentence and models learn from broken turns.
@@ -32,7 +34,8 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
     The confidence is the share of the edge frames that hold speech.
 
     ## Thresholds
-    `edge_seconds`: how close to the edge speech must be to count as cut.
+    `edge_seconds`: how close to the edge acoustic speech must be to count as cut; `annotation_seconds`: how
+    close to it an annotated segment must reach to confirm it.
     """
     edge_frames = max(1, int(round(ctx.settings.get("edge_seconds") / FRAME_SECONDS)))
     bounds = interaction_bounds(interaction, ctx)
@@ -49,9 +52,11 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
             continue
         utterances = spans(speech, 1)
         typical = float(np.median([e - s for s, e in utterances]))
+        annotated = _annotated_edges(pf, first * FRAME_SECONDS, last * FRAME_SECONDS,
+                                     ctx.settings.get("annotation_seconds"))
         for edge, frames, (begin, finish) in (("start", speech[:edge_frames], utterances[0]),
                                               ("end", speech[-edge_frames:], utterances[-1])):
-            if frames.any():
+            if frames.any() and edge in annotated:
                 burst = finish - begin
                 per_edge[edge].append((str(pf.file_id), burst, max(0.0, typical - burst), float(frames.mean())))
     for edge, hits in per_edge.items():
@@ -66,3 +71,17 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
                          confidence=max(h[3] for h in hits), evidence={"edge": edge, "channels": [h[0] for h in hits],
                                                    "burst_seconds": round(burst, 3),
                                                    "estimated_missing_seconds": round(missing, 3)})
+
+
+def _annotated_edges(pf: ParticipantFile, start: float, end: float, tolerance: float) -> set[str]:
+    """The edges ("start", "end") that one of the channel's VAD or transcript segments reaches within
+    `tolerance` of."""
+    try:
+        meta = pf.meta()
+        segments = [*(meta.vad().items if meta.has_vad else ()),
+                    *(meta.transcript().items if meta.has_transcript else ())]
+    except ReadError:
+        return set()
+    inside = [s for s in segments if s.end > start and s.start < end]
+    return ({"start"} if any(s.start <= start + tolerance for s in inside) else set()) | \
+        ({"end"} if any(s.end >= end - tolerance for s in inside) else set())
