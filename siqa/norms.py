@@ -9,7 +9,8 @@ the same measure over its site in that batch (median and MAD, robust to the defe
 whole batch when the site has too few units, and keeps the candidates that lie far out on the defect's side.
 
 A candidate is reported when its deviation from the median exceeds both `tolerance` robust spreads
-(1.4826 x MAD, a standard deviation for normal data) and `min_effect` in the measure's own unit: the spread
+(1.4826 x MAD, a standard deviation for normal data; for a one-sided judgement the MAD of the clean half, where
+defects do not widen it) and `min_effect` in the measure's own unit: the spread
 says what is unusual, the effect says what matters (a tight synthetic site would otherwise flag 0.5 dB).
 With fewer than `min_units` values the rule falls back to its absolute limits (`fallback_low`, `fallback_high`,
 stated in the evidence), or, without one, skips the unit with the reason. Only limits set by physics (digital
@@ -79,6 +80,7 @@ class Norm:
     site: str  # the site judged; `basis` says whether its own values or the whole batch's were used
     basis: str  # "site", "batch" or "fallback" (too few values: the rule's absolute limits)
     units: int
+    side: str = "both"  # the defect's side; a one-sided spread is measured on the other side (`robust`)
     median: float | None = None
     spread: float | None = None  # 1.4826 x MAD
     quantiles: tuple[float, float] | None = None  # 5th and 95th percentile
@@ -89,7 +91,7 @@ class Norm:
             return None if x is None else round(float(x), 4)
 
         return {"code": self.code, "metric": self.metric, "batch": self.batch, "site": self.site,
-                "basis": self.basis, "units": self.units, "median": rounded(self.median),
+                "basis": self.basis, "units": self.units, "side": self.side, "median": rounded(self.median),
                 "spread": rounded(self.spread),
                 "p05": rounded(self.quantiles[0]) if self.quantiles else None,
                 "p95": rounded(self.quantiles[1]) if self.quantiles else None, **dict(self.limits)}
@@ -102,16 +104,20 @@ class Verdict:
     norms: list[Norm] = field(default_factory=list)
 
 
-def robust(values: np.ndarray) -> tuple[float, float]:
-    """Median and 1.4826 x MAD."""
+def robust(values: np.ndarray, side: str = "both") -> tuple[float, float]:
+    """Median and 1.4826 x MAD. For a one-sided judgement the MAD is taken over the half of the values on the
+    good side of the median: defects pile up on the bad side and would widen a two-sided spread (a batch where
+    a fifth of the channels are noisy makes every SNR look normal), while the good side shows the natural
+    variation alone. For symmetric clean data both halves give the same spread."""
     median = float(np.median(values))
-    return median, MAD_TO_SD * float(np.median(np.abs(values - median)))
+    half = {"low": values[values >= median], "high": values[values <= median]}.get(side, values)
+    return median, MAD_TO_SD * float(np.median(np.abs(half - median)))
 
 
 JUDGED_WITH = ("tolerance", "min_effect", "min_units", "fallback_low", "fallback_high")
 
 
-def _norm(code: str, metric: str, batch: str, site: str, values: dict[str, list[float]],
+def _norm(code: str, metric: str, batch: str, site: str, side: str, values: dict[str, list[float]],
           settings: RuleSettings) -> Norm:
     least = int(settings.get("min_units"))
     limits = tuple((k, float(settings.values[k])) for k in JUDGED_WITH if settings.values.get(k) is not None)
@@ -120,11 +126,11 @@ def _norm(code: str, metric: str, batch: str, site: str, values: dict[str, list[
     for basis, sample in (("site", own), ("batch", everyone)):
         sample = sample[np.isfinite(sample)]
         if sample.size >= least:
-            median, spread = robust(sample)
+            median, spread = robust(sample, side)
             low, high = np.percentile(sample, [5, 95])
-            return Norm(code, metric, batch, site, basis, int(sample.size), median, spread,
+            return Norm(code, metric, batch, site, basis, int(sample.size), side, median, spread,
                         (float(low), float(high)), limits)
-    return Norm(code, metric, batch, site, "fallback", int(own.size), limits=limits)
+    return Norm(code, metric, batch, site, "fallback", int(own.size), side, limits=limits)
 
 
 def _fallback(candidate: Candidate, settings: RuleSettings) -> tuple[float, str] | None:
@@ -177,11 +183,11 @@ def judge_one(candidate: Candidate, norm: Norm, settings: RuleSettings) -> Findi
     shown_z = f"robust z {z:.1f}" if math.isfinite(z) else "no spread"
     message = (f"{finding.message}: {_number(deviation, candidate.unit)} {direction} {where} median "
                f"{candidate.label} ({_number(norm.median, candidate.unit)}; {shown_z}; {norm.units} units)")
-    evidence = {**norm.to_dict(), "value": round(candidate.value, 4), "deviation": round(deviation, 4),
-                "robust_z": round(z, 2) if math.isfinite(z) else None, "threshold": round(threshold, 4)}
-    for key in ("code", "metric", "batch", *JUDGED_WITH):
+    evidence = {**norm.to_dict(), "value": round(candidate.value, 4), "deviation": round(float(deviation), 4),
+                "robust_z": round(float(z), 2) if math.isfinite(z) else None, "threshold": round(float(threshold), 4)}
+    for key in ("code", "metric", "batch", "side", *JUDGED_WITH):
         evidence.pop(key, None)
-    return replace(finding, message=message, confidence=round(confidence, 4),
+    return replace(finding, message=message, confidence=round(float(confidence), 4),
                    evidence={**finding.evidence, "norm": evidence})
 
 
@@ -199,14 +205,14 @@ def judge(candidates: Iterable[Candidate], metrics: Iterable[dict[str, Any]],
     gives a rule's settings at a site (its tolerance, effect, sample size and fallback limits)."""
     values = distributions(metrics)
     verdict = Verdict()
-    norms: dict[tuple[str, str, str, str], Norm] = {}
+    norms: dict[tuple[str, str, str, str, str], Norm] = {}
     for candidate in sorted(candidates, key=lambda c: c.finding.sort_key()):
         finding = candidate.finding
         settings: RuleSettings = settings_for(finding.code, finding.site)
         batch = finding.batch or ""
-        slot = (batch, finding.code, candidate.against, finding.site)
+        slot = (batch, finding.code, candidate.against, finding.site, candidate.side)
         if slot not in norms:
-            norms[slot] = _norm(finding.code, candidate.against, batch, finding.site,
+            norms[slot] = _norm(finding.code, candidate.against, batch, finding.site, candidate.side,
                                 values.get((batch, finding.code, candidate.against), {}), settings)
         norm = norms[slot]
         if norm.basis == "fallback" and not _has_fallback(candidate, settings):

@@ -130,3 +130,12 @@ def test_robust_statistics_resist_the_defects_among_the_values():
     clean = np.random.default_rng(6).normal(0, 1, 200)
     median, spread = robust(np.concatenate([clean, np.full(20, 50.0)]))
     assert abs(median) < 0.3 and 0.8 < spread < 1.4
+
+
+def test_a_one_sided_spread_is_measured_on_the_clean_side_so_many_defects_do_not_hide_each_other():
+    rng = np.random.default_rng(7)
+    values = np.concatenate([30 + rng.normal(0, 2, 70), 12 + rng.normal(0, 1, 30)])  # 30% of the channels noisy
+    flagged = run(site_levels("V02", list(values), side="low")).findings
+    assert len(flagged) == 30 and all(f.evidence["norm"]["value"] < 16 for f in flagged)
+    (_, clean_half), (_, both) = robust(values, "low"), robust(values)
+    assert abs(clean_half - 2.0) < 0.5 and both > clean_half + 0.4  # the defects widen the two-sided spread

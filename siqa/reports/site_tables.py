@@ -41,7 +41,7 @@ SITE = ("site",)
 SITE_BATCH = ("site", "batch")
 
 SiteBatch = tuple[str, str]
-NORM_FIELDS = ("site", "batch", "code", "metric", "basis", "units", "median", "spread", "p05", "p95",
+NORM_FIELDS = ("site", "batch", "code", "metric", "basis", "units", "side", "median", "spread", "p05", "p95",
                *JUDGED_WITH)
 
 

@@ -13,7 +13,7 @@ from typing import Iterable
 
 import numpy as np
 import webrtcvad
-from scipy.ndimage import binary_closing
+from scipy.ndimage import binary_closing, binary_dilation
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
@@ -113,6 +113,23 @@ def annotated_curve(segments: Iterable[Segment], frames: int, shift: float = 0.0
         if end > start:
             curve[start:end] = True
     return curve
+
+
+def annotated_speech(pf: ParticipantFile, frames: int, margin_seconds: float) -> np.ndarray | None:
+    """Where the channel's annotations (VAD and transcript segments) place speech, widened by `margin_seconds`
+    on each side, per 10 ms frame; None when the file has neither or they cannot be read. Acoustic activity
+    also fires on breaths, laughs and doors; where both agree, it is speech."""
+    try:
+        meta = pf.meta()
+        segments = [*(meta.vad().items if meta.has_vad else ()),
+                    *(meta.transcript().items if meta.has_transcript else ())]
+    except ReadError:
+        return None
+    if not segments:
+        return None
+    margin = int(round(margin_seconds / FRAME_SECONDS))
+    curve = annotated_curve(segments, frames)
+    return binary_dilation(curve, iterations=margin) if margin > 0 else curve
 
 
 def spans(mask: np.ndarray, min_frames: int) -> list[tuple[float, float]]:

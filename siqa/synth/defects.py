@@ -264,7 +264,10 @@ def _pad(where: str) -> Apply:
 
     The silence lasts 6-15 s (it was 1-3 s): natural lead-ins and tails now run to 3 s, and a padded edge must
     stand clear of them. It is silence of the speech tracks only: the room tone, mixed in later, carries on
-    through it. Off-prompt talk is another topic's, in the interaction's own variation."""
+    through it. Off-prompt talk switches to another prompt's scenario, in the interaction's own variation, and
+    makes 15-25% of the padded interaction: a boundary annotated into the neighbouring talk errs by seconds, not
+    by half the interaction. A draft does not know its neighbours, so the scenario is another of the synthetic
+    prompts (`TOPICS`), which every batch draws its prompts from."""
 
     def apply(draft, rng):
         seconds = float(rng.uniform(6.0, 15.0))
@@ -272,9 +275,10 @@ def _pad(where: str) -> Apply:
         off_prompt = bool(side.random() < 0.5)
         if off_prompt:
             other = TOPICS[int(side.choice([i for i, t in enumerate(TOPICS) if t.prompt != draft.topic.prompt]))]
+            share = float(side.uniform(0.15, 0.25))  # of the padded interaction
             levels = (draft.files[0].speech_dbfs, draft.files[1].speech_dbfs)
             tracks = converse((draft.files[0].person, draft.files[1].person), other,
-                              float(side.uniform(8.0, 11.0)), levels, draft.variation, side)
+                              draft.files[0].duration * share / (1 - share), levels, draft.variation, side)
             seconds = len(tracks[0].samples) / SAMPLE_RATE
             pads = [(t.samples, t.segments) for t in tracks]
         else:

@@ -78,6 +78,19 @@ class PromptFit:
     sessions: dict[str, list[int]]  # session key -> indexes of its records, in session order
     shifts: dict[str, Shift]  # sessions a shift explains
     gains: GainNorm | None  # None when too few gains to judge a shift
+    members: list[int | None]  # the prompt whose profile records[i]'s talk is in (None: none)
+    vectors: _Vectors | None  # None when no talk is judged
+
+    def similarity_of(self, texts: list[str], session_keys: list[str]) -> np.ndarray:
+        """Cosine of other talk (content words; texts[k] said in session_keys[k]) with every prompt's profile,
+        the profiles built as for the interactions' own talk, that session's talk left out (TS006: a stretch of
+        an interaction is judged as the interaction is)."""
+        if self.vectors is None or not texts:
+            return np.zeros((len(texts), len(self.prompts)))
+        asked: dict[str, list[int]] = defaultdict(list)
+        for k, key in enumerate(session_keys):
+            asked[key].append(k)
+        return _similarity(self.vectors, self.members, self.sessions, self.vectors.weigh(texts), asked)[0]
 
     def assigned(self, i: int) -> int:
         """The prompt (column) interaction i should carry: its recorded one, or the one its session's shift gives
@@ -115,12 +128,17 @@ class PromptFit:
 
 @dataclass(frozen=True)
 class _Vectors:
-    """The batch's talk as term counts and TF-IDF vectors, and the transform that weighs a profile's counts."""
+    """The batch's talk as term counts and TF-IDF vectors, and the transforms that count and weigh other text."""
 
+    counter: CountVectorizer  # the batch's vocabulary
     talk: sparse.csr_matrix  # counts, one row per record
     texts: sparse.csr_matrix  # counts, one row per prompt
     tfidf: TfidfTransformer
     speech: sparse.csr_matrix  # the talk's TF-IDF, L2-normalised
+
+    def weigh(self, texts: list[str]) -> sparse.csr_matrix:
+        """TF-IDF vectors, L2-normalised, of other talk over the batch's vocabulary and IDF."""
+        return self.tfidf.transform(self.counter.transform(texts))
 
 
 def prompt_fit(records: list[dict[str, Any]]) -> PromptFit:
@@ -134,7 +152,8 @@ def prompt_fit(records: list[dict[str, Any]]) -> PromptFit:
         sessions[record["session_key"]].append(i)
     if not any(r["judged"] for r in records):
         empty = np.zeros((len(records), len(prompts)))
-        return PromptFit(records, prompts, columns, empty, empty.astype(int), dict(sessions), {}, None)
+        return PromptFit(records, prompts, columns, empty, empty.astype(int), dict(sessions), {}, None,
+                         [None] * len(records), None)
     vectors = _vectors(records, prompts)
     first = _fit(records, prompts, columns, dict(sessions), vectors, columns)
     members = [first.assigned(i) if first.fits_own(i) else None for i in range(len(records))]
@@ -142,45 +161,48 @@ def prompt_fit(records: list[dict[str, Any]]) -> PromptFit:
 
 
 def _vectors(records: list[dict[str, Any]], prompts: list[str]) -> _Vectors:
-    counts = CountVectorizer(analyzer=content_words).fit_transform([r["words"] for r in records] + prompts).tocsr()
+    counter = CountVectorizer(analyzer=content_words)
+    counts = counter.fit_transform([r["words"] for r in records] + prompts).tocsr()
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)  # IDF over every talk and every prompt's text
     talk = counts[:len(records)]
-    return _Vectors(talk, counts[len(records):], tfidf, tfidf.transform(talk))
+    return _Vectors(counter, talk, counts[len(records):], tfidf, tfidf.transform(talk))
 
 
 def _fit(records: list[dict[str, Any]], prompts: list[str], columns: list[int], sessions: dict[str, list[int]],
          vectors: _Vectors, members: list[int | None]) -> PromptFit:
     """Similarities with profiles built from the talk of `members` (the prompt each record's talk describes,
     None: none), and the shifts they reveal."""
-    similarity, sizes = _similarity(vectors, members, sessions)
+    similarity, sizes = _similarity(vectors, members, sessions, vectors.speech, sessions)
     gains = {(key, offset): _gains(similarity, columns, records, rows, offset)
              for key, rows in sessions.items() for offset in SHIFTS}
     norm = _gain_norm(gains, records)
     shifts = {key: shift for key, rows in sessions.items()
               if norm is not None and (shift := _shift(key, rows, gains, norm, records[rows[0]]["shift"]))}
-    return PromptFit(records, prompts, columns, similarity, sizes, sessions, shifts, norm)
+    return PromptFit(records, prompts, columns, similarity, sizes, sessions, shifts, norm, members, vectors)
 
 
-def _similarity(vectors: _Vectors, members: list[int | None],
-                sessions: dict[str, list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine of every record's talk with every prompt's profile, leaving the record's session out (the profiles
-    its session's talk is in lose that talk), and the number of interactions in each profile."""
+def _similarity(vectors: _Vectors, members: list[int | None], sessions: dict[str, list[int]],
+                queries: sparse.csr_matrix, asked: dict[str, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of every query (a TF-IDF row; `asked`: session key -> its rows) with every prompt's profile,
+    leaving the query's session out (the profiles its session's talk is in lose that talk), and the number of
+    interactions in each profile."""
     n, count = vectors.talk.shape[0], vectors.texts.shape[0]
     member = np.array([-1 if c is None else c for c in members])
     kept = np.flatnonzero(member >= 0)
     carries = sparse.csr_matrix((np.ones(kept.size), (member[kept], kept)), shape=(count, n))
-    sizes = np.tile(np.asarray(carries.sum(axis=1)).ravel(), (n, 1))
+    sizes = np.tile(np.asarray(carries.sum(axis=1)).ravel(), (queries.shape[0], 1))
     full = vectors.texts + carries @ vectors.talk
-    similarity = (vectors.speech @ vectors.tfidf.transform(full).T).toarray()
-    for session in sessions.values():
+    similarity = (queries @ vectors.tfidf.transform(full).T).toarray()
+    for key, rows in asked.items():
+        session = sessions.get(key, [])
         own = sorted({members[i] for i in session if members[i] is not None})
         if not own:
             continue
         inside = carries[own][:, session]
         local = (full[own] - inside @ vectors.talk[session]).tocsr()
         local.eliminate_zeros()  # sublinear tf takes the log of every stored count
-        similarity[np.ix_(session, own)] = (vectors.speech[session] @ vectors.tfidf.transform(local).T).toarray()
-        sizes[np.ix_(session, own)] -= np.asarray(inside.sum(axis=1)).ravel().astype(int)
+        similarity[np.ix_(rows, own)] = (queries[rows] @ vectors.tfidf.transform(local).T).toarray()
+        sizes[np.ix_(rows, own)] -= np.asarray(inside.sum(axis=1)).ravel().astype(int)
     return similarity, sizes
 
 

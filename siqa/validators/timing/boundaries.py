@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from siqa.context import RuleContext, Skip
+from siqa.context import BatchInfo, RuleContext, Skip
 from siqa.dataset.errors import TableError
 from siqa.dataset.units import Interaction
 from siqa.findings import Applicability, Fix
 from siqa.patches.ops import format_pointer
 from siqa.signals.activity import FRAME_SECONDS
-from siqa.signals.prompts import TABLE, interactions_column
+from siqa.signals.prompts import TABLE, interactions_column, table_column
 
 COLUMNS = {"start": "boundary_start", "end": "boundary_end"}
 
@@ -69,7 +69,12 @@ def _read_bounds(interaction: Interaction, ctx: RuleContext) -> Bounds:
 def boundary_fix(interaction: Interaction, ctx: RuleContext, edge: str, seconds: float) -> Fix:
     """Move the interaction's `edge` ("start" or "end") to `seconds`: its row's boundary column, added when the
     table has none. Unsafe: a person should confirm the cut before the cutting pipeline takes it."""
-    column = interactions_column(ctx, COLUMNS[edge])
-    return Fix(Applicability.UNSAFE, f"{TABLE}#{interaction.key}",
+    return table_boundary_fix(interaction.key, ctx.batch, edge, seconds)
+
+
+def table_boundary_fix(key: str, batch: BatchInfo, edge: str, seconds: float) -> Fix:
+    """`boundary_fix` where only the batch is at hand (a batch pass)."""
+    column = table_column(batch, COLUMNS[edge])
+    return Fix(Applicability.UNSAFE, f"{TABLE}#{key}",
                [{"op": "add", "path": format_pointer([column]), "value": f"{seconds:.3f}"}],
                f"move the interaction's {edge} to {seconds:.2f} s")

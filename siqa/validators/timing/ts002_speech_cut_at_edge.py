@@ -6,10 +6,10 @@ import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
-from siqa.dataset.units import Interaction, ParticipantFile
+from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
-from siqa.signals.activity import FRAME_SECONDS, file_activity, spans
+from siqa.signals.activity import FRAME_SECONDS, annotated_speech, file_activity, spans
 from siqa.validators.timing.boundaries import interaction_bounds
 
 
@@ -21,7 +21,8 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
     ## What it detects
     Acoustic own speech in either channel within `edge_seconds` of the interaction's start or end (its files'
     edges, or the boundary its row of `interactions.csv` records, as TS003 describes), which the channel's
-    annotations confirm: a VAD or transcript segment reaches within `annotation_seconds` of that edge too. The
+    annotations confirm: a VAD or transcript segment, widened by `annotation_seconds`, reaches those edge frames
+    too (a channel without annotations counts its acoustic activity alone). The
     recording was cut inside an utterance, so its beginning (or end) is missing. A breath, a laugh or a door at
     the edge is sound but no annotated speech, and is not a cut.
 
@@ -52,11 +53,12 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
             continue
         utterances = spans(speech, 1)
         typical = float(np.median([e - s for s, e in utterances]))
-        annotated = _annotated_edges(pf, first * FRAME_SECONDS, last * FRAME_SECONDS,
-                                     ctx.settings.get("annotation_seconds"))
+        annotated = annotated_speech(pf, last, ctx.settings.get("annotation_seconds"))
+        confirmed = {"start": annotated is None or annotated[first:first + edge_frames].any(),
+                     "end": annotated is None or annotated[last - edge_frames:last].any()}
         for edge, frames, (begin, finish) in (("start", speech[:edge_frames], utterances[0]),
                                               ("end", speech[-edge_frames:], utterances[-1])):
-            if frames.any() and edge in annotated:
+            if frames.any() and confirmed[edge]:
                 burst = finish - begin
                 per_edge[edge].append((str(pf.file_id), burst, max(0.0, typical - burst), float(frames.mean())))
     for edge, hits in per_edge.items():
@@ -72,16 +74,3 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
                                                    "burst_seconds": round(burst, 3),
                                                    "estimated_missing_seconds": round(missing, 3)})
 
-
-def _annotated_edges(pf: ParticipantFile, start: float, end: float, tolerance: float) -> set[str]:
-    """The edges ("start", "end") that one of the channel's VAD or transcript segments reaches within
-    `tolerance` of."""
-    try:
-        meta = pf.meta()
-        segments = [*(meta.vad().items if meta.has_vad else ()),
-                    *(meta.transcript().items if meta.has_transcript else ())]
-    except ReadError:
-        return set()
-    inside = [s for s in segments if s.end > start and s.start < end]
-    return ({"start"} if any(s.start <= start + tolerance for s in inside) else set()) | \
-        ({"end"} if any(s.end >= end - tolerance for s in inside) else set())

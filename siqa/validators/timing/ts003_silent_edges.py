@@ -10,18 +10,20 @@ from siqa.dataset.units import Interaction
 from siqa.findings import Scope, Severity
 from siqa.norms import Candidate
 from siqa.registry import rule
-from siqa.signals.activity import FRAME_SECONDS, file_activity
+from siqa.signals.activity import FRAME_SECONDS, annotated_speech, file_activity
 from siqa.validators.timing.boundaries import boundary_fix, interaction_bounds
 
 
-@rule("TS003", "silent-edges", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
+@rule("TS003", "silent-edges", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=3)
 def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Candidate]:
     """Interaction that starts too early or ends too late: long non-speech before the first word or after the
     last one, in both channels.
 
     ## What it detects
-    The time from the interaction's start to the first acoustic speech of either participant (the lead-in), and
-    from the last speech to its end (the tail), against the lead-ins (tails) of every interaction of the same
+    The time from the interaction's start to the first speech of either participant (the lead-in), and from the
+    last speech to its end (the tail), speech being acoustic activity that the channel's VAD or transcript
+    confirms within `annotation_margin_seconds` (a door or a cough in a silent stretch is not speech; a channel
+    without annotations counts its acoustic activity alone), against the lead-ins (tails) of every interaction of the same
     site in the batch: reported when it exceeds their median by `tolerance` robust spreads and at least
     `min_effect` seconds. Real conversations end one to three seconds after the last word, and how long
     depends on the site's procedure, so the norm is measured (`norms.jsonl`, the site page). The interaction
@@ -44,14 +46,18 @@ def silent_edges(interaction: Interaction, ctx: RuleContext) -> Iterator[Candida
 
     ## Thresholds
     `tolerance` (robust spreads), `min_effect` (seconds), `min_units`; below that sample size `fallback_high`
-    (seconds) is an absolute limit. `keep_seconds`: silence kept by the proposed boundary.
+    (seconds) is an absolute limit. `keep_seconds`: silence kept by the proposed boundary;
+    `annotation_margin_seconds`: how far from an annotated segment acoustic activity still counts as speech.
     """
     activities = []
+    margin = ctx.settings.get("annotation_margin_seconds")
     for pf in interaction.participants:
         try:
-            activities.append(file_activity(pf, interaction.partner_of(pf), ctx).speech)
+            speech = file_activity(pf, interaction.partner_of(pf), ctx).speech
         except ReadError:
             continue
+        annotated = annotated_speech(pf, len(speech), margin)
+        activities.append(speech if annotated is None else speech & annotated)
     if not activities:
         return
     first, last = interaction_bounds(interaction, ctx).frames(min(len(a) for a in activities))

@@ -12,7 +12,7 @@ from siqa.signals.activity import FRAME_SECONDS
 from siqa.validators.timing.alignment import file_timing
 
 
-@rule("TS005", "words-in-silence", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
+@rule("TS005", "words-in-silence", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
 def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Transcript words placed where the participant's channel has no own speech.
 
@@ -29,7 +29,9 @@ def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
     `words` (up to 20: text, times, the share of the word's frames with own speech), `count`.
 
     ## Thresholds
-    `min_speech_share`: below this share of own-speech frames a word is in silence; `pad_seconds`: slack.
+    `min_speech_share`: below this share of own-speech frames a word is in silence; `pad_seconds`: slack;
+    `min_words`: silent words a channel needs to be reported (one short word that a soft voice swallows is
+    common in clean speech; invented or echoed text runs to several).
     """
     for pf in interaction.participants:
         if not (pf.has("wav") and pf.has("json")) or not pf.meta().has_transcript:
@@ -46,7 +48,7 @@ def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
                 share = float(speech[start:end].mean()) if end > start else 0.0
                 if share < ctx.settings.get("min_speech_share"):
                     silent.append((word, share))
-        if not silent:
+        if len(silent) < ctx.settings.get("min_words"):
             continue
         yield ctx.report(
             pf, f"{pf.path('json')}: {len(silent)} transcript word(s) where this channel has no own speech",

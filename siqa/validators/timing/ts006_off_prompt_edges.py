@@ -1,89 +1,53 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
+from siqa.batch_pass import Output, PassInput, batch_pass
 from siqa.config import RuleSettings
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction, Session
-from siqa.findings import Scope, Severity
-from siqa.norms import Candidate
+from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.lexicon import content_words
-from siqa.validators.timing.boundaries import boundary_fix, interaction_bounds
+from siqa.signals.prompts import recorded_prompts
+from siqa.validators.prompts.matching import PromptFit, prompt_fit
+from siqa.validators.timing.boundaries import Bounds, interaction_bounds, table_boundary_fix
 
+CODE = "TS006"
 METRIC = "edge_fit"
+EDGES = ("start", "end")
+PROMPTS = "prompts"  # the signal whose settings (shift_*, min_content_words) decide the prompts' profiles
 
 
-@dataclass(frozen=True)
-class _Said:
-    start: float
-    end: float
-    words: tuple[str, ...]  # content words
-
-    @property
-    def middle(self) -> float:
-        return (self.start + self.end) / 2
-
-
-@dataclass(frozen=True)
-class _Talk:
-    """An interaction's transcript segments within its boundary, split into its two edge zones and its middle."""
-
-    interaction: Interaction
-    start: float
-    end: float
-    said: list[_Said]  # time order
-    zone: float  # seconds at each edge where talk is judged (and may be trimmed)
-
-    def edge(self, edge: str) -> list[_Said]:
-        """The segments of an edge zone, from the edge inwards."""
-        if edge == "start":
-            return [s for s in self.said if s.middle < self.start + self.zone]
-        return [s for s in self.said[::-1] if s.middle > self.end - self.zone]
-
-    @property
-    def middle(self) -> str:
-        inside = (s for s in self.said if self.start + self.zone <= s.middle <= self.end - self.zone)
-        return " ".join(w for s in inside for w in s.words)
-
-
-@dataclass(frozen=True)
-class _Fit:
-    run: list[_Said]  # the edge talk to trim, from the edge inwards
-    inner: _Said | None  # the first segment after it (None: the zone ends the run)
-    to_middle: float  # cosine of the least-fitting run with the interaction's middle
-    to_neighbour: float  # and with the middle of the neighbouring interaction on that side
-
-    @property
-    def value(self) -> float:
-        return self.to_middle - self.to_neighbour
-
-
-@rule("TS006", "off-prompt-edges", scope=Scope.SESSION, severity=Severity.WARNING, reads=("json",), version=2)
-def off_prompt_edges(session: Session, ctx: RuleContext) -> Iterator[Candidate]:
+@rule(CODE, "off-prompt-edges", scope=Scope.SESSION, severity=Severity.WARNING, reads=("json",), version=3)
+def off_prompt_edges(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     """Interaction that starts too early or ends too late into talk that belongs elsewhere: the first (or last)
-    seconds hold talk that fits the neighbouring interaction, or fits the interaction itself far worse than
-    edges usually do.
+    seconds say what another prompt of the batch describes, not the interaction's own.
 
     ## What it detects
-    The transcript segments of both participants within each interaction of the session (its files, or the
-    boundary its row of `interactions.csv` records, as TS003 describes). An edge zone is the first (last)
-    `max_trim_share` of the interaction; its middle is the talk between the two zones. Talk is compared as
-    TF-IDF vectors over content words (IDF over the session's interactions). From the edge inwards, every run
-    of the zone's segments with at least `min_words` content words is scored by its *edge fit*: its cosine
-    with the interaction's middle minus its cosine with the middle of the neighbouring interaction on that
-    side (the previous one at the start, the next one at the end; 0 where there is none). The least-fitting run
-    is the edge's talk, extended while each next segment fits the neighbour better than the middle; its fit is
-    recorded for every edge (`edge_fit` in `norms.jsonl`). An edge whose
-    talk lasts `min_seconds` is reported when its fit lies below the site's (else the batch's) median by
-    `tolerance` robust spreads and at least `min_effect`. The prompt's words are not used: real talk takes
-    few of them (0-19% of its content words on real speech), and how well two stretches of one conversation
-    share words depends on the site and the speakers, so the norm is measured.
+    Each prompt is described by the release itself, as PR001 describes it: its *profile* is its text plus the
+    talk of the batch's interactions that carry it (those whose talk fits it, learnt in two rounds), outside the
+    session being judged. An edge zone is the first (last) `max_trim_share` of the interaction (its files, or
+    the boundary its row of `interactions.csv` records, as TS003 describes); its *runs* are the transcript
+    segments of both participants from the edge inwards, as long as they hold at least `min_words` content
+    words. A run's *fit* is its similarity (TF-IDF cosine over content words) with the profile of the
+    interaction's own prompt (the one PR002's shift gives it, where one does) minus its best similarity with
+    any other prompt's profile, the neighbours' prompts included. The least-fitting run is the edge's talk,
+    extended while each next segment fits that other prompt better than its own; its fit is recorded for every
+    edge (`edge_fit` in `metrics.jsonl`). An edge whose talk another prompt fits better (a negative fit) and
+    that lasts `min_seconds` is reported when its fit lies below the site's (else the batch's) median by
+    `tolerance` robust spreads and at least `min_effect`. An interaction whose talk as a whole fits another
+    prompt better is PR001's (its prompt is wrong, not its edges) and is not judged.
+
+    ## Why it is judged this way
+    Real talk takes few words from a one-line prompt (0-19% of its content words on real speech), so a few
+    sentences at an edge share almost no words with the prompt, or with the rest of the interaction: they are
+    compared with what the batch says under each prompt. How far apart prompts' talk stands depends on the
+    release's prompts and speakers, so the norm is measured.
 
     ## Why it matters
     The boundary was annotated into the neighbouring interaction (its last exchange, or the chat while the
@@ -91,42 +55,66 @@ def off_prompt_edges(session: Session, ctx: RuleContext) -> Iterator[Candidate]:
     models on a topic switch that never happened within one interaction.
 
     ## Evidence
-    `edge`, `edge_seconds`, `words` (the edge talk's content words), `similarity_middle`,
-    `similarity_neighbour`, `neighbour` (its interaction key, or null), `proposed_start` or `proposed_end`
-    (the trimmed boundary), and the edge fits' norm under `norm`.
+    `edge`, `edge_seconds`, `words` (the edge talk's content words), `prompt` and `similarity_own`,
+    `other_prompt` and `similarity_other` (the run's best other prompt), `neighbour` (the neighbouring
+    interaction on that side when it carries that prompt, else null), `proposed_start` or `proposed_end` (the
+    trimmed boundary), and the edge fits' norm under `norm`.
 
     ## Fix
     Writes the trimmed boundary to the interaction's row of `interactions.csv`, unsafe, as TS003 does. It lies
-    `keep_seconds` before the first segment after the edge talk (or after the last before it), never further
-    out than halfway into the pause that separates them, and never further in than `max_trim_share` of the
-    interaction: longer stretches are reported, but a person places that boundary.
+    `keep_seconds` before the first segment of the interaction's own talk (after the last), or at the edge
+    talk where the pause is shorter, and never further in than `max_trim_share` of the interaction: longer
+    stretches are reported, but a person places that boundary.
 
     ## Thresholds
     `tolerance` (robust spreads), `min_effect` (cosine) and `min_units` (edges needed for a norm; with fewer,
     candidates are skipped with the reason: there is no absolute limit); `max_trim_share`, `min_words`,
-    `min_seconds`, `keep_seconds` as above. Interactions whose middle has fewer than `min_words` content words
-    are not judged.
+    `min_seconds`, `keep_seconds` as above. Interactions with fewer content words than [signals.prompts]
+    min_content_words, or without a prompt, are not judged; without `interactions.csv` the rule is skipped.
     """
-    share = ctx.settings.get("max_trim_share")
-    talks = [_talk(interaction, ctx, share) for interaction in session.interactions]
-    documents = [" ".join(w for s in t.said for w in s.words) for t in talks if t is not None]
-    if not any(documents):
-        return
-    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit([d for d in documents if d])
-    for index, talk in enumerate(talks):
-        if talk is None or len(talk.middle.split()) < ctx.settings.get("min_words"):
-            continue
-        for edge, step in (("start", -1), ("end", 1)):
-            at = index + step
-            neighbour = talks[at] if 0 <= at < len(talks) else None
-            fit = _fit(talk, edge, neighbour, vectorizer, ctx.settings)
-            if fit is not None:
-                yield from _judge(talk, edge, neighbour, fit, ctx)
+    prompts = recorded_prompts(ctx, (i.key for i in session.interactions))
+    for order, interaction in enumerate(session.interactions):
+        record = _record(interaction, ctx, order, prompts.get(interaction.key))
+        if record is not None:
+            ctx.collect(CODE, record)
+    return iter(())
 
 
-def _talk(interaction: Interaction, ctx: RuleContext, share: float) -> _Talk | None:
-    """Both participants' transcript segments with content words within the interaction's boundary."""
+@dataclass(frozen=True)
+class _Said:
+    start: float
+    end: float
+    words: str  # content words
+
+    @property
+    def middle(self) -> float:
+        return (self.start + self.end) / 2
+
+
+def _record(interaction: Interaction, ctx: RuleContext, order: int, prompt: str | None) -> dict[str, Any] | None:
+    """What the batch pass needs of a prompted interaction with talk: its talk, as the prompt rules' records
+    hold it, and its edge zones' segments from the edge inwards."""
+    if prompt is None:
+        return None
     bounds = interaction_bounds(interaction, ctx)
+    said = _said(interaction, bounds)
+    if not said:
+        return None
+    end = max(s.end for s in said) if bounds.end is None else bounds.end
+    zone = ctx.settings.get("max_trim_share") * (end - bounds.start)
+    signal = ctx.signal_settings(PROMPTS, interaction.site)
+    words = " ".join(s.words for s in said)
+    edges = {"start": [s for s in said if s.middle < bounds.start + zone],
+             "end": [s for s in said[::-1] if s.middle > end - zone]}
+    return {"scope": "interaction", "site": interaction.site, "session_key": interaction.session_key,
+            "interaction_key": interaction.key, "order": order, "prompt": prompt, "words": words,
+            "judged": len(words.split()) >= signal["min_content_words"],
+            "shift": {k: v for k, v in signal.items() if k.startswith("shift_")}, "start": bounds.start, "end": end,
+            "edges": {edge: [[s.start, s.end, s.words] for s in run] for edge, run in edges.items()}}
+
+
+def _said(interaction: Interaction, bounds: Bounds) -> list[_Said]:
+    """Both participants' transcript segments with content words within the boundary, in time order."""
     said = []
     for pf in interaction.participants:
         if not pf.has("json"):
@@ -136,70 +124,131 @@ def _talk(interaction: Interaction, ctx: RuleContext, share: float) -> _Talk | N
             segments = meta.transcript().items if meta.has_transcript else []
         except ReadError:
             continue
-        said += [_Said(s.start, s.end, tuple(content_words(s.text))) for s in segments
+        said += [_Said(round(s.start, 3), round(s.end, 3), " ".join(content_words(s.text))) for s in segments
                  if s.end > bounds.start and (bounds.end is None or s.start < bounds.end)]
-    said = sorted((s for s in said if s.words), key=lambda s: (s.start, s.end))
-    if not said:
-        return None
-    end = max(s.end for s in said) if bounds.end is None else bounds.end
-    return _Talk(interaction, bounds.start, end, said, share * (end - bounds.start))
+    return sorted((s for s in said if s.words), key=lambda s: (s.start, s.end))
 
 
-def _fit(talk: _Talk, edge: str, neighbour: _Talk | None, vectorizer: TfidfVectorizer,
-         settings: RuleSettings) -> _Fit | None:
-    """The edge's least-fitting run of at least `min_words` content words, extended while each next segment fits
-    the neighbour better than the middle (the talk it opens goes on); None when the zone has too few words."""
-    ordered = talk.edge(edge)
-    counts = np.cumsum([len(s.words) for s in ordered])
-    runs = [k + 1 for k in range(len(ordered)) if counts[k] >= settings.get("min_words")]
-    if not runs:
-        return None
-    texts = [" ".join(w for s in ordered[:k] for w in s.words) for k in runs]
-    texts += [" ".join(s.words) for s in ordered]
-    other = neighbour.middle if neighbour is not None else ""
-    vectors = vectorizer.transform(texts + [talk.middle, other])
-    similarity = (vectors[:len(texts)] @ vectors[len(texts):].T).toarray()
-    fits = similarity[:, 0] - similarity[:, 1]
-    best = int(np.flatnonzero(fits[:len(runs)] <= fits[:len(runs)].min() + 1e-9)[-1])  # longest of the worst
-    k = runs[best]
-    while k < len(ordered) and fits[len(runs) + k] < 0:  # the next segment fits the neighbour too: the talk goes on
+@dataclass(frozen=True)
+class _Edge:
+    """One edge zone of a judged interaction: its segments from the edge inwards, and the runs judged."""
+
+    row: int  # the interaction's record in `PromptFit.records`
+    edge: str
+    said: list[_Said]
+    runs: list[int]  # lengths of the runs (leading segments) with at least `min_words` content words
+
+    @classmethod
+    def of(cls, row: int, record: dict[str, Any], edge: str, min_words: int) -> _Edge:
+        said = [_Said(*s) for s in record["edges"][edge]]
+        counts = np.cumsum([len(s.words.split()) for s in said])
+        return cls(row, edge, said, [k + 1 for k, count in enumerate(counts) if count >= min_words])
+
+    @property
+    def texts(self) -> list[str]:
+        """Every run's words, then every segment's (to extend the run)."""
+        runs = [" ".join(s.words for s in self.said[:k]) for k in self.runs]
+        return runs + [s.words for s in self.said]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    run: list[_Said]  # the edge talk, from the edge inwards
+    inner: _Said | None  # the first segment after it (None: the zone ends with it)
+    own: int  # prompts (columns) of the interaction ...
+    other: int  # ... and of the run's best other profile
+    similarity: np.ndarray  # the least-fitting run's similarity with every profile
+
+    @property
+    def value(self) -> float:
+        return float(self.similarity[self.own] - self.similarity[self.other])
+
+
+@batch_pass(CODE)
+def judge_edges(given: PassInput) -> Iterator[Output]:
+    """Every judged edge's fit, and a candidate where another prompt fits its talk better."""
+    fit = prompt_fit(given.records)
+    edges = [_Edge.of(i, record, edge, given.settings_for(record["site"]).get("min_words"))
+             for i, record in enumerate(fit.records) if _judged(fit, i) for edge in EDGES]
+    edges = [e for e in edges if e.runs]
+    texts = [e.texts for e in edges]
+    similarity = fit.similarity_of([t for ts in texts for t in ts],
+                                   [fit.records[e.row]["session_key"] for e, ts in zip(edges, texts) for _ in ts])
+    at = np.cumsum([0] + [len(ts) for ts in texts])
+    for k, edge in enumerate(edges):
+        yield from _judge(given, fit, edge, _fit(fit, edge, similarity[at[k]:at[k + 1]]))
+
+
+def _judged(fit: PromptFit, i: int) -> bool:
+    """Whether an interaction's edges can be judged: its talk fits its own prompt (else PR001 reports the prompt),
+    and other sessions' talk describes that prompt (its text alone shares too few words with natural talk)."""
+    return fit.fits_own(i) and fit.profile_sizes[i, fit.assigned(i)] > 0
+
+
+def _fit(fit: PromptFit, edge: _Edge, similarity: np.ndarray) -> _Fit:
+    """The edge's least-fitting run (the longest of equals), extended while each next segment fits the run's best
+    other prompt better than its own (the talk it opens goes on). `similarity`: rows as `edge.texts`."""
+    own = fit.assigned(edge.row)
+    runs = similarity[:len(edge.runs)]
+    others = runs.copy()
+    others[:, own] = -np.inf
+    fits = runs[:, own] - others.max(axis=1)
+    worst = int(np.flatnonzero(fits <= fits.min() + 1e-9)[-1])
+    other = int(others[worst].argmax())
+    segments = similarity[len(edge.runs):]
+    k = edge.runs[worst]
+    while k < len(edge.said) and segments[k, other] > segments[k, own]:
         k += 1
-    inner = ordered[k] if k < len(ordered) else None
-    return _Fit(ordered[:k], inner, float(similarity[best, 0]), float(similarity[best, 1]))
+    inner = edge.said[k] if k < len(edge.said) else None
+    return _Fit(edge.said[:k], inner, own, other, runs[worst])
 
 
-def _judge(talk: _Talk, edge: str, neighbour: _Talk | None, fit: _Fit, ctx: RuleContext) -> Iterator[Candidate]:
-    """The edge's candidate (its fit measured either way); edge talk shorter than `min_seconds` is only measured."""
-    interaction, settings = talk.interaction, ctx.settings
-    proposed = _boundary(talk, edge, fit, settings.get("keep_seconds"))
-    seconds = abs(proposed - (talk.start if edge == "start" else talk.end))
-    if seconds < settings.get("min_seconds"):
-        ctx.measure(interaction, METRIC, fit.value)
+def _judge(given: PassInput, fit: PromptFit, edge: _Edge, found: _Fit) -> Iterator[Output]:
+    """The edge's candidate where another prompt fits better and the talk lasts `min_seconds` (its fit measured
+    either way)."""
+    record = fit.records[edge.row]
+    settings = given.settings_for(record["site"])
+    proposed = _boundary(record, edge.edge, found, settings)
+    seconds = abs(proposed - record[edge.edge])
+    if found.value >= 0 or seconds < settings.get("min_seconds"):
+        yield given.measure(record, METRIC, found.value)
         return
-    key = neighbour.interaction.key if neighbour is not None else None
-    what = "starts too early" if edge == "start" else "ends too late"
-    belongs = (f"fits {key} better than its own talk" if fit.to_neighbour > fit.to_middle
-               else "fits its own talk poorly")
-    span = (talk.start, proposed) if edge == "start" else (proposed, talk.end)
-    yield ctx.candidate(
-        interaction, f"{interaction.key} {what}: {seconds:.1f} s of talk at the {edge} {belongs}",
-        metric=METRIC, value=fit.value, side="low", label="edge fit (middle minus neighbour)", span=span,
-        fix=boundary_fix(interaction, ctx, edge, proposed),
-        evidence={"edge": edge, "edge_seconds": round(seconds, 3),
-                  "words": sorted({w for s in fit.run for w in s.words}),
-                  "similarity_middle": round(fit.to_middle, 3), "similarity_neighbour": round(fit.to_neighbour, 3),
-                  "neighbour": key, f"proposed_{edge}": proposed})
+    key, what = record["interaction_key"], "starts too early" if edge.edge == "start" else "ends too late"
+    neighbour = _neighbour(fit, edge, found.other)
+    whose = f"{neighbour}'s prompt" if neighbour else "another prompt"
+    span = (record["start"], proposed) if edge.edge == "start" else (proposed, record["end"])
+    yield from given.candidate(
+        record, f"{key} {what}: {seconds:.1f} s of talk at the {edge.edge} fit {whose} better than its own",
+        metric=METRIC, value=found.value, side="low", label="edge fit (own prompt minus best other)", span=span,
+        fix=table_boundary_fix(key, given.batch, edge.edge, proposed),
+        evidence={"edge": edge.edge, "edge_seconds": round(seconds, 3),
+                  "words": sorted({w for s in found.run for w in s.words.split()}),
+                  "prompt": fit.prompts[found.own], "similarity_own": round(float(found.similarity[found.own]), 3),
+                  "other_prompt": fit.prompts[found.other],
+                  "similarity_other": round(float(found.similarity[found.other]), 3),
+                  "neighbour": neighbour, f"proposed_{edge.edge}": proposed})
 
 
-def _boundary(talk: _Talk, edge: str, fit: _Fit, keep: float) -> float:
-    """The trimmed boundary: `keep` seconds before the inner segment (after, at the end), at most halfway into the
-    pause after the run, and never further in than the edge zone."""
+def _neighbour(fit: PromptFit, edge: _Edge, column: int) -> str | None:
+    """The neighbouring interaction on the edge's side, if it carries the prompt (column) given."""
+    rows = fit.sessions[fit.records[edge.row]["session_key"]]
+    at = rows.index(edge.row) + (-1 if edge.edge == "start" else 1)
+    if 0 <= at < len(rows) and fit.assigned(rows[at]) == column:
+        return fit.records[rows[at]]["interaction_key"]
+    return None
+
+
+def _boundary(record: dict[str, Any], edge: str, found: _Fit, settings: RuleSettings) -> float:
+    """The trimmed boundary: `keep_seconds` before the inner segment (after it, at the end), but never into the
+    edge talk, so a pause shorter than that is cut at the edge talk; `keep_seconds` past the edge talk where the
+    zone holds no inner segment; never further in than `max_trim_share` of the interaction. A word's sound
+    outlasts its transcript time, and TS002 reports speech near an edge as a cut utterance: the margin is for
+    both."""
+    keep, zone = settings.get("keep_seconds"), settings.get("max_trim_share") * (record["end"] - record["start"])
     if edge == "start":
-        inner = fit.inner.start if fit.inner is not None else talk.start + talk.zone
-        run_end = max(s.end for s in fit.run)
-        proposed = max(inner - keep, min(inner, (run_end + inner) / 2))
-        return round(min(proposed, talk.start + talk.zone), 3)
-    inner = fit.inner.end if fit.inner is not None else talk.end - talk.zone
-    run_start = min(s.start for s in fit.run)
-    proposed = min(inner + keep, max(inner, (run_start + inner) / 2))
-    return round(max(proposed, talk.end - talk.zone), 3)
+        run_end, limit = max(s.end for s in found.run), record["start"] + zone
+        inner = found.inner.start if found.inner is not None else run_end + 2 * keep
+        return round(min(max(run_end, inner - keep), limit), 3)
+    run_start, limit = min(s.start for s in found.run), record["end"] - zone
+    inner = found.inner.end if found.inner is not None else run_start - 2 * keep
+    return round(max(min(run_start, inner + keep), limit), 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,11 @@ def test_timing_defects_are_found_by_their_rules_and_nothing_fires_on_clean_unit
     injected = {r["defect"] for r in batch.truth}
     assert {"timing_offset", "start_too_late", "end_too_early", "start_too_early", "end_too_late"} <= injected
     result, missed, unexplained = score(findings, batch.truth, TS)
-    assert all(r["defect"] == "timing_offset" and abs(r["magnitude"]) < 200 for r in missed), missed
+    # TS006 judges edge talk against the talk other sessions hold under each prompt: 16 interactions hardly
+    # repeat a prompt, so off-prompt padding is left to the edge batch below, where prompts recur
+    assert all((r["defect"] == "timing_offset" and abs(r["magnitude"]) < 200)
+               or r["details"].get("content") == "off_prompt" for r in missed), missed
+    assert any(r["details"].get("content") == "silence" for r in batch.truth if r not in missed)
     assert unexplained == []
 
 
@@ -71,54 +76,73 @@ def test_silent_and_very_short_channels_are_skipped_with_a_reason(tmp_path):
     assert "own speech" in reasons and wavs[0].name in reasons
 
 
-def _edges_audited(tmp_path):
-    """A batch whose every interaction starts too early or ends too late, into silence or off-prompt talk."""
-    profile = ('affected = 1.0\nfamilies = ["TS"]\n[weights]\ntiming_offset = 0\nstart_too_late = 0\n'
+@pytest.fixture(scope="module")
+def edges_audited(tmp_path_factory):
+    """A batch whose prompts recur across sessions (every prompt about four times), two in five interactions
+    starting too early or ending too late, into silence or into another scenario's talk."""
+    profile = ('affected = 0.4\nfamilies = ["TS"]\n[weights]\ntiming_offset = 0\nstart_too_late = 0\n'
                'end_too_early = 0\n')
-    batch, findings, _ = synth_and_audit(tmp_path, profile, SynthConfig(sessions=3, interactions_per_session=3,
-                                                                        duration=12.0, seed=4), ["TS"])
+    batch, findings, _ = synth_and_audit(tmp_path_factory.mktemp("edges"), profile,
+                                         SynthConfig(sessions=12, interactions_per_session=4, duration=20.0, seed=4),
+                                         ["TS"])
     return batch, findings
 
 
-def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_boundary(tmp_path):
-    batch, findings = _edges_audited(tmp_path)
-    contents = {r["details"]["content"] for r in batch.truth}
-    assert contents == {"silence", "off_prompt"}
+def _edge(record: dict) -> str:
+    return "start" if record["defect"] == "start_too_early" else "end"
+
+
+def test_edges_of_silence_and_of_off_prompt_talk_are_found_with_their_trimmed_boundary(edges_audited):
+    batch, findings = edges_audited
+    padded = {(r["interaction_key"], _edge(r)): r for r in batch.truth}
+    contents = [r["details"]["content"] for r in padded.values()]
+    assert set(contents) == {"silence", "off_prompt"}
     result, missed, unexplained = score(findings, batch.truth, {"TS003", "TS006"})
-    assert missed == [] and unexplained == []
-    by_key = {(f.interaction_key, f.code): f for f in findings}
-    for record in batch.truth:
-        code = "TS006" if record["details"]["content"] == "off_prompt" else "TS003"
-        finding = by_key[record["interaction_key"], code]
-        edge = "start" if record["defect"] == "start_too_early" else "end"
-        assert finding.evidence["edge"] == edge and finding.fix.applicability.value == "unsafe"
-        boundary = record["span"][1] if edge == "start" else record["span"][0]
-        proposed = finding.evidence[f"proposed_{edge}"]
-        assert abs(proposed - boundary) < 1.5  # the off-prompt talk (or the silence) is cut, the rest kept
-        if code == "TS006":
-            assert finding.evidence["known_share"] <= 0.2 and len(finding.evidence["words"]) >= 2
+    assert unexplained == []  # no clean edge is flagged, and off-prompt talk is never taken for silence
+    found = {code: [f for f in findings if f.code == code] for code in ("TS003", "TS006")}
+    assert found["TS003"]  # silence is TS003's (its recall is its own tests' business)
+    assert len(found["TS006"]) >= contents.count("off_prompt") / 3  # where other sessions said the same things
+    for code, flagged in found.items():
+        for finding in flagged:
+            record = padded[finding.interaction_key, finding.evidence["edge"]]
+            assert record["details"]["content"] == ("off_prompt" if code == "TS006" else "silence")
+            assert finding.fix.applicability.value == "unsafe"
+            edge = finding.evidence["edge"]
+            proposed, (first, last) = finding.evidence[f"proposed_{edge}"], record["span"]
+            if code == "TS006":  # the other scenario's talk is cut, the interaction's own kept
+                assert abs(proposed - (last if edge == "start" else first)) < 1.5
+            else:  # silence only is cut
+                assert first <= proposed <= last + 1.5 if edge == "start" else first - 1.5 <= proposed <= last
+    for finding in found["TS006"]:
+        assert finding.evidence["similarity_other"] > finding.evidence["similarity_own"]
+        assert finding.evidence["other_prompt"] != finding.evidence["prompt"] and finding.evidence["words"]
 
 
-def test_applied_boundaries_clear_the_edge_findings_and_revert_restores_the_table(tmp_path, cli):
-    batch, findings = _edges_audited(tmp_path)
-    table = batch.root / "interactions.csv"
+def test_applied_boundaries_clear_the_edge_findings_and_revert_restores_the_table(edges_audited, tmp_path, cli):
+    batch, findings = edges_audited
+    root = tmp_path / "data"
+    shutil.copytree(batch.root, root)
+    table = root / "interactions.csv"
     original = table.read_bytes()
-    report = write_patches(findings, batch.root, tmp_path / "out")
+    report = write_patches(findings, root, tmp_path / "out")
     assert report.fixes == len([f for f in findings if f.fix is not None]) and not report.conflicts
-    result = cli("apply", tmp_path / "out" / "patches.jsonl", "--root", batch.root, "--in-place", "--only", "unsafe")
+    result = cli("apply", tmp_path / "out" / "patches.jsonl", "--root", root, "--in-place", "--only", "unsafe")
     assert result.exit_code == 0, result.stderr
     rows = pd.read_csv(table, dtype=str, keep_default_na=False).set_index("interaction_key")
-    for finding in findings:
+    trimmed = {(f.interaction_key, f.evidence["edge"]) for f in findings if f.code in {"TS003", "TS006"}}
+    assert trimmed
+    for finding in (f for f in findings if f.code in {"TS003", "TS006"}):
         edge = finding.evidence["edge"]
         assert float(rows.loc[finding.interaction_key, f"boundary_{edge}"]) == finding.evidence[f"proposed_{edge}"]
     untouched = set(rows.index) - {f.interaction_key for f in findings}
     assert all(rows.loc[k, "boundary_start"] == "" for k in untouched)
 
-    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "again", jobs=1,
-                                     select=["TS"]))
-    assert [f for f in read_findings(outcome.findings_path) if f.code in {"TS002", "TS003", "TS006"}] == []
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=root, out=tmp_path / "again", jobs=1, select=["TS"]))
+    again = {(f.interaction_key, f.evidence.get("edge")): f for f in read_findings(outcome.findings_path)
+             if f.code in {"TS002", "TS003", "TS006"}}
+    assert set(again) & trimmed == set(), [(again[k].code, again[k].message) for k in set(again) & trimmed]
 
-    assert cli("revert", tmp_path / "out" / "patches.jsonl", "--root", batch.root).exit_code == 0
+    assert cli("revert", tmp_path / "out" / "patches.jsonl", "--root", root).exit_code == 0
     assert table.read_bytes() == original
 
 

@@ -1,11 +1,13 @@
-"""TS006 on talk in its own words: talk of the neighbouring interaction at an edge is found with a trimmed boundary
-that keeps the interaction's own talk, clean edges are not flagged, and a trim never exceeds its share."""
+"""TS006 on talk in its own words (few of the prompt's words): talk of the neighbouring interaction at an edge is
+found, by the prompt profiles the batch teaches, with a trimmed boundary that keeps the interaction's own talk;
+clean edges are not flagged, and a trim never exceeds its share."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.validators.prompts.talk import PAUSE_SECONDS, SENTENCE_SECONDS, audit, norm_of, plan_batch
+from tests.validators.prompts.talk import (PAUSE_SECONDS, PROMPTS, SENTENCE_SECONDS, audit, norm_of, plan_batch,
+                                          prompt_share)
 
 TURN = SENTENCE_SECONDS + PAUSE_SECONDS
 
@@ -24,18 +26,22 @@ def leaked(tmp_path_factory):
 
 
 def test_only_the_leaked_edges_are_found(leaked):
-    _, (early, late, long), found, out_dir = leaked
+    plans, (early, late, long), found, out_dir = leaked
+    assert max(prompt_share(p) for session in plans for p in session) <= 0.2  # natural talk: few prompt words
     assert set(found) == {(early.key, "start"), (late.key, "end"), (long.key, "start")}
     assert norm_of(out_dir, "TS006")["units"] >= 36  # every judged edge is in the norm, flagged or not
 
 
-def test_the_edge_fits_its_neighbour_and_the_trim_keeps_the_own_talk(leaked):
+def test_the_edge_fits_its_neighbours_prompt_and_the_trim_keeps_the_own_talk(leaked):
     plans, (early, late, _), found, _ = leaked
     start, end = found[early.key, "start"], found[late.key, "end"]
     assert start.evidence["neighbour"] == plans[1][1].key and end.evidence["neighbour"] == plans[2][2].key
+    assert start.evidence["other_prompt"] == PROMPTS[plans[1][1].recorded]
+    assert end.evidence["other_prompt"] == PROMPTS[plans[2][2].recorded]
     for finding in (start, end):
-        assert finding.evidence["similarity_neighbour"] > finding.evidence["similarity_middle"]
+        assert finding.evidence["similarity_other"] > finding.evidence["similarity_own"] + 0.2
         assert finding.fix.applicability.value == "unsafe"
+        assert finding.fix.target == f"interactions.csv#{finding.interaction_key}"
     first_own = PAUSE_SECONDS + 3 * TURN  # where the early interaction's own talk starts
     assert first_own - 0.5 <= start.evidence["proposed_start"] <= first_own
     last_own = PAUSE_SECONDS + 12 * TURN - PAUSE_SECONDS  # where the late interaction's own talk ends
