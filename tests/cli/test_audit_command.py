@@ -63,7 +63,7 @@ def test_rules_lists_every_rule_and_prints_a_doc_page_with_thresholds():
     assert listing.returncode == 0 and "IN015" in listing.stdout and "SQ001" in listing.stdout
     page = siqa("rules", "IN014")
     assert page.returncode == 0
-    for expected in ("What it detects", "Why it matters", "speech_dbfs", "-42.0"):
+    for expected in ("What it detects", "Why it matters", "speech_above_floor_db", "15.0"):
         assert expected in page.stdout
     assert siqa("rules", "XX123").returncode == 2
 

@@ -53,8 +53,8 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
     ## Thresholds
     `min_offset_ms`: smallest offset reported; `min_confidence`: least confidence reported; `safe_confidence`:
     confidence from which the fix is safe. The confidence is the lesser of (correlation - runner_up) /
-    `confident_margin` and correlation / `confident_correlation`, clipped to [0, 1]; these and the largest
-    offset searched are under `[signals.alignment]`.
+    confident_margin and correlation / confident_correlation, clipped to [0, 1]; those two and the largest
+    offset searched are settings of `[signals.alignment]`.
     """
     for pf in interaction.participants:
         if not (pf.has("wav") and pf.has("json")):

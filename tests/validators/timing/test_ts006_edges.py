@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from siqa.config import RuleSet
+from siqa.findings import Severity
 from tests.validators.prompts.talk import (PAUSE_SECONDS, PROMPTS, SENTENCE_SECONDS, audit, norm_of, plan_batch,
                                           prompt_share)
 
@@ -42,10 +44,11 @@ def test_the_edge_fits_its_neighbours_prompt_and_the_trim_keeps_the_own_talk(lea
         assert finding.evidence["similarity_other"] > finding.evidence["similarity_own"] + 0.2
         assert finding.fix.applicability.value == "unsafe"
         assert finding.fix.target == f"interactions.csv#{finding.interaction_key}"
+    keep = RuleSet.load("default").settings("TS006", Severity.WARNING).get("keep_seconds")
     first_own = PAUSE_SECONDS + 3 * TURN  # where the early interaction's own talk starts
-    assert first_own - 0.5 <= start.evidence["proposed_start"] <= first_own
+    assert first_own - keep - 0.01 <= start.evidence["proposed_start"] < first_own
     last_own = PAUSE_SECONDS + 12 * TURN - PAUSE_SECONDS  # where the late interaction's own talk ends
-    assert last_own <= end.evidence["proposed_end"] <= last_own + 0.5
+    assert last_own < end.evidence["proposed_end"] <= last_own + keep + 0.01
 
 
 def test_a_trim_never_exceeds_its_share_of_the_interaction(leaked):
