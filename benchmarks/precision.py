@@ -88,11 +88,11 @@ def main() -> None:
 
 
 def _profile(family: str) -> str:
-    """Half the interactions carry one defect of `family` (PR: 15%, since prompt profiles are learnt from the
-    batch and a real release mislabels a few percent); for PR a third of the sessions are off by one, for ID
-    a tenth of the recurring people have an id error (those two are planned per session and per person)."""
-    return (f'affected = {0.15 if family == "PR" else 0.5}\nfamilies = ["{family}"]\nsession_affected = {0.34 if family == "PR" else 0.0}\n'
-            f'people_affected = {0.1 if family == "ID" else 0.0}\n')
+    """Half the interactions carry one defect of `family`; for PR a tenth carry a wrong prompt and a tenth of
+    the sessions are off by one (prompt profiles are learnt from the batch's own talk, and a real release
+    mislabels a few percent, not half); for ID a tenth of the recurring people have an id error."""
+    return (f'affected = {0.1 if family == "PR" else 0.5}\nfamilies = ["{family}"]\n'
+            f'session_affected = {0.1 if family == "PR" else 0.0}\npeople_affected = {0.1 if family == "ID" else 0.0}\n')
 
 
 def _explain(finding: Finding, truth: list[dict]) -> dict:

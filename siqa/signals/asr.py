@@ -32,7 +32,7 @@ from siqa.signals.activity import file_activity
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.lexicon import content_words
 from siqa.signals.prompts import recorded_prompts
-from siqa.validators.timing.alignment import file_timing
+from siqa.signals.alignment import file_timing
 
 
 @dataclass

@@ -5,7 +5,9 @@ and the owner's annotated VAD). There the own channel is the partner's signal, a
 noise. The lag comes from GCC-PHAT: the phase-whitened cross-power spectrum averaged over windowed frames (one
 FFT per frame, all frames at once), whose inverse peaks at the delay; a parabola refines it below a sample.
 The level is the least-squares gain of the delayed partner signal in the own channel, which noise does not
-bias. Nothing loops over samples in Python.
+bias. Every frame loses its mean first: a DC offset in the own channel (c) would otherwise add
+c * sum(partner) / sum(partner^2) to the gain, since the partner's short frames never average exactly zero (a
+0.05 offset made -35 dB of bleed read as -25.6 dB). Nothing loops over samples in Python.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ class Bleed:
 
 
 def _frames(signal: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
-    return sliding_window_view(signal, size)[starts]
+    """The frames of `size` samples at `starts`, each less its own mean: a constant offset (DC) is no sound and
+    is never the partner's, yet it correlates with whatever mean the partner's frames happen to keep."""
+    frames = sliding_window_view(signal, size)[starts]
+    return frames - frames.mean(axis=1, keepdims=True)
 
 
 def _usable_windows(partner_only: np.ndarray, samples: int, size: int) -> np.ndarray:

@@ -9,14 +9,15 @@ from siqa.registry import rule
 from siqa.signals.bleed import file_bleed
 
 
-@rule("BL001", "bleed-level", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
+@rule("BL001", "bleed-level", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
 def bleed_level(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """The partner is too loud in one's own close-talk channel (residual speaker bleed).
 
     ## What it detects
     Where only the partner speaks, the partner's level in this channel relative to the partner's own channel
-    (least-squares gain of the delayed partner signal) and the lag (GCC-PHAT), per channel. Every channel's
-    level and lag are recorded as metrics (`bleed_db`, `bleed_lag_ms`) for per-site distributions.
+    (least-squares gain of the delayed partner signal, every frame less its mean, so a DC offset is not taken for
+    bleed) and the lag (GCC-PHAT), per channel. Every channel's level and lag are recorded as metrics
+    (`bleed_db`, `bleed_lag_ms`) for per-site distributions.
 
     ## Why it matters
     The audio was bleed-denoised upstream, but residual bleed varies by site; a model trained on one channel

@@ -7,7 +7,7 @@ from siqa.dataset.schema import TRANSCRIPT_KEY, VAD_KEY
 from siqa.dataset.units import Interaction
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
 from siqa.registry import rule
-from siqa.validators.timing.alignment import file_timing
+from siqa.signals.alignment import file_timing
 
 
 def shifted(entries: list[dict[str, Any]], delta: float) -> list[dict[str, Any]]:

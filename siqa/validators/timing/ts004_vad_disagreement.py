@@ -9,7 +9,7 @@ from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.activity import FRAME_SECONDS, annotated_curve, spans
-from siqa.validators.timing.alignment import file_timing
+from siqa.signals.alignment import file_timing
 
 
 def f1(annotated: np.ndarray, acoustic: np.ndarray) -> float:

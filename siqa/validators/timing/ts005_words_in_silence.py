@@ -9,7 +9,7 @@ from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import rule
 from siqa.signals.activity import FRAME_SECONDS
-from siqa.validators.timing.alignment import file_timing
+from siqa.signals.alignment import file_timing
 
 
 @rule("TS005", "words-in-silence", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)

@@ -70,7 +70,11 @@ def transcript_vs_speech(session: Session, ctx: RuleContext) -> Iterator[Candida
     of a channel's audio, so the default 12 take some 15 to 30 minutes of a site's channels in the batch.
     Smaller sites share the batch's floor, and a batch with fewer calibration segments is judged against
     `fallback_high`, an absolute confident WER stated in the evidence: roughly a typical floor (the bundled
-    model's median on clean synthetic speech is 0.01 to 0.1) plus `min_effect`.
+    model's median on clean synthetic speech is 0.01 to 0.1) plus `min_effect`, below the 0.45 to 0.6 of a
+    segment with half its words wrong: a limit above that would never find a substitution in a small batch. It
+    knows no site: where the model mishears much (accents, fast talk, noisy rooms; up to 0.7 on clean speech
+    with natural variation) only a floor separates mishearing from a wrong transcript, so judge such sites
+    with a floor (a larger batch, or `--asr-budget 1.0` to sample every segment).
     `sure_probability`: ASR probability from which a word weighs fully; `min_words`: shortest segment judged
     (a backchannel's WER says little); `tolerance_seconds`: slack around a segment for the ASR words that
     belong to it. Skipped, with the reason, when ASR is off (`--asr none`) or cannot run (the ASR extra or the

@@ -8,7 +8,7 @@ from siqa.config import RuleSet
 from siqa.dataset.meta import Segment
 from siqa.findings import Severity
 from siqa.signals.activity import annotated_curve, spans
-from siqa.validators.timing.alignment import Alignment, align, confidence
+from siqa.signals.alignment import Alignment, align, confidence
 
 RULES = RuleSet.load("default")
 ALIGNMENT = RULES.signal("alignment")

@@ -78,8 +78,8 @@ def test_the_floor_is_the_calibration_samples_confident_wer(floor_audit):
     assert {s["confident_wer"] for s in garbled} <= {m["value"] for m in floor if m["unit"] == file_id}
 
 
-def test_a_batch_too_small_for_a_floor_is_judged_against_the_stated_limit(asr_audit):
-    _, findings, outcome = asr_audit
+def test_a_batch_too_small_for_a_floor_is_judged_against_the_stated_limit(transcript_audit):
+    _, findings, outcome = transcript_audit
     metrics = [json.loads(line) for line in (outcome.out_dir / "metrics.jsonl").read_text().splitlines()]
     sample = [m for m in metrics if m["metric"] == FLOOR]
     reported = [f for f in findings if f.code == "TR001"]
