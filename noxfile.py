@@ -22,6 +22,6 @@ def slow(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    for module in ("benchmarks", "benchmarks.scale", "benchmarks.timing", "benchmarks.bleed", "benchmarks.moi",
-                   "benchmarks.asr", "benchmarks.identity"):
+    for module in ("benchmarks", "benchmarks.scale", "benchmarks.precision", "benchmarks.timing", "benchmarks.bleed",
+                   "benchmarks.moi", "benchmarks.asr", "benchmarks.identity"):
         session.run("python", "-m", module, *session.posargs)

@@ -56,7 +56,10 @@ def test_a_second_writer_on_the_same_output_folder_is_refused(clean_tar_batch, t
 def test_rerun_reuses_cached_results_and_reflects_a_changed_file(clean_tar_batch, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(clean_tar_batch.root, root)
-    options = AuditOptions(batch=clean_tar_batch.batch, root=root, out=tmp_path / "out", jobs=1)
+    # ASR off: TR001 judges a batch this small (no ASR error floor) against its absolute fallback, and Whisper
+    # tiny mishears some natural-variation voices beyond it; this test is about the cache
+    options = AuditOptions(batch=clean_tar_batch.batch, root=root, out=tmp_path / "out", jobs=1,
+                           asr={"backend": "none"})
     first = run_audit(options)
     assert first.findings_path.read_text() == ""
     tar = next(root.rglob("*.tar"))

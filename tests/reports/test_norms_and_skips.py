@@ -15,6 +15,7 @@ from rich.console import Console
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
+from siqa.findings import Severity
 from siqa.norms import JUDGED_WITH, robust
 from siqa.reports.dashboard import build_reports
 from siqa.reports.outputs import NORMS_JSONL, SKIPS_JSONL
@@ -30,7 +31,7 @@ min_units = 1
 [rules.RQ006]
 min_units = 3
 """
-MIN_UNITS = {"RQ001": 1, "RQ005": 12, "RQ006": 3}
+MIN_UNITS = {"RQ001": 1, "RQ005": 8, "RQ006": 3}
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,8 @@ def test_site_page_shows_the_measured_norms_with_thresholds_from_the_rule_set(ju
     assert snr[3:5] == ["site", str(norm["units"])]
     assert snr[5] == f"{norm['median']:.4g}" and snr[6] == f"{norm['spread']:.4g}"
     assert snr[7] == f"{norm['p05']:.4g} – {norm['p95']:.4g}"
-    threshold = max(3.5 * norm["spread"], 10.0)  # tolerance and min_effect of RQ001 in the rule set
+    settings = RuleSet.load("default").settings("RQ001", Severity.WARNING).values  # the test rule set extends it
+    threshold = max(settings["tolerance"] * norm["spread"], settings["min_effect"])
     assert snr[8].startswith(f"{threshold:.4g} from the median")
     batch = _norms(folder)[("V00", "RQ006", "speech_dbfs")]
     assert rows["RQ006 speech_dbfs"][3:5] == ["batch", str(batch["units"])] and batch["units"] >= 3
@@ -135,8 +137,10 @@ def test_without_a_rule_set_the_thresholds_come_from_the_settings_the_audit_reco
     dashboard = build_reports(tmp_path / "report", None, [folder]).dashboard.parent
     html = (dashboard / "sites" / "V00.html").read_text(encoding="utf-8")
     norm = _norms(folder)[("V00", "RQ001", "snr_db")]
-    assert norm["tolerance"] == 3.5 and norm["min_effect"] == 10.0
-    assert _norm_rows(html)["RQ001 snr_db"][8].startswith(f"{max(3.5 * norm['spread'], 10.0):.4g} from the median")
+    settings = RuleSet.load("default").settings("RQ001", Severity.WARNING).values
+    assert (norm["tolerance"], norm["min_effect"]) == (settings["tolerance"], settings["min_effect"])
+    threshold = max(norm["tolerance"] * norm["spread"], norm["min_effect"])
+    assert _norm_rows(html)["RQ001 snr_db"][8].startswith(f"{threshold:.4g} from the median")
 
 
 def test_norms_of_an_older_audit_without_settings_show_no_thresholds(judged, tmp_path):
