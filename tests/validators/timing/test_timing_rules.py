@@ -153,8 +153,8 @@ def test_a_malformed_boundary_is_a_skip_naming_the_table(tmp_path, value, reason
     table = batch.root / "interactions.csv"
     frame = pd.read_csv(table, dtype=str, keep_default_na=False).assign(boundary_start=value)
     frame.to_csv(table, index=False)
-    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "out", jobs=1,
-                                     select=["TS002", "TS003", "TS006"]))
+    run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "out", jobs=1,
+                           select=["TS002", "TS003", "TS006"]))
     skips = [json.loads(line) for line in (tmp_path / "out" / "skips.jsonl").read_text().splitlines()]
     assert {s["code"] for s in skips} >= {"TS002", "TS003", "TS006"}
     assert all("interactions.csv" in s["reason"] and reason in s["reason"] and repr(value) in s["reason"]
