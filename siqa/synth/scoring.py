@@ -42,8 +42,11 @@ ALSO: dict[str, tuple[str, ...]] = {
     # words that were never said (or said by the partner) sit in this channel's silence
     "transcript_without_speech": ("TS005",), "echo_words": ("TS005",),
     # rescaling a channel changes its SNR estimate, its level, and the bleed measured against it
-    "clipping": ("RQ001", "RQ006", "BL001", "RQ004"),  # speech is asymmetric: clipped, its mean is no longer 0 "loudness_off": ("RQ001", "BL001", "RQ003"),  # -28 dB rounds quiet passages to 16-bit zeros
+    # clipped speech (asymmetric) has a mean; -28 dB rounds quiet passages to 16-bit zeros
+    "clipping": ("RQ001", "RQ006", "BL001", "RQ004"), "loudness_off": ("RQ001", "BL001", "RQ003"),
     "low_tracking_validity": ("RQ007",), "dc_offset": ("RQ001", "RQ006"),
+    # a boundary placed into the neighbouring interaction's talk falls inside one of its utterances
+    "start_too_early": ("TS002",), "end_too_late": ("TS002",),
     # a channel that holds the wrong voice, or the partner at nearly full level, contradicts its own timing
     "swapped_channels": ("TS001", "TS004", "TS005", "BL001"), "duplicated_channel": ("TS001", "TS004", "TS005", "BL001", "RQ001", "RQ006"),
     "high_bleed": ("TS004", "TS005"),
