@@ -10,11 +10,13 @@ conversation. A span is *suspicious* (those signals are inconclusive) when any o
     novel       content words found nowhere else in the interaction nor in its prompt: misheard words
 
 Each is divided by its threshold (`[signals.asr_triage]`), so 1.0 means "at the threshold"; a span's suspicion
-is the largest. A session may spend `budget` of its audio seconds: first on suspicious spans, most suspicious
-first, then on a calibration sample of the other spans (each with probability `calibration_fraction`, drawn from
-a hash of the seed and the span, so the same spans are drawn on every run and every site is sampled alike; where
-suspicion leaves no room, the sample yields). The sample measures what triage lets through: the TR rules record
-its word error rate per site. `budget >= 1` transcribes every span.
+is the largest. A session may spend `budget` of its audio seconds: first on a calibration sample of all spans,
+whatever their suspicion (each with probability `calibration_fraction`, drawn from a hash of the seed and the
+span, so the same spans are drawn on every run and every site is sampled alike), then on the suspicious spans,
+most suspicious first. The sample is ASR's own error floor at the site, which TR001 judges against, so it never
+yields to suspicion: on talk in its own words nearly every span has words found nowhere else, and a sample
+drawn only from unsuspicious spans, transcribed only where suspicion left room, came out empty. `budget >= 1`
+transcribes every span.
 """
 
 from __future__ import annotations
@@ -174,10 +176,12 @@ def select(spans: list[Span], audio_seconds: float, budget: float, calibration_f
     """The spans to transcribe and why, at most `budget * audio_seconds` seconds unless budget >= 1."""
     if budget >= 1.0:
         return [(s, EVERYTHING) for s in spans]
-    suspicious = sorted((s for s in spans if s.suspicion >= 1.0), key=lambda s: (-s.suspicion, s.file_id, s.start))
-    calibration = [s for s in spans if s.suspicion < 1.0 and _draw(seed, s) < calibration_fraction]
+    calibration = [s for s in spans if _draw(seed, s) < calibration_fraction]
+    drawn = set(map(id, calibration))
+    suspicious = sorted((s for s in spans if s.suspicion >= 1.0 and id(s) not in drawn),
+                        key=lambda s: (-s.suspicion, s.file_id, s.start))
     chosen, spent, allowed = [], 0.0, budget * audio_seconds
-    for span, why in [*((s, SUSPICIOUS) for s in suspicious), *((s, CALIBRATION) for s in calibration)]:
+    for span, why in [*((s, CALIBRATION) for s in calibration), *((s, SUSPICIOUS) for s in suspicious)]:
         if spent + span.seconds <= allowed:
             chosen.append((span, why))
             spent += span.seconds

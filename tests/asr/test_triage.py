@@ -83,6 +83,17 @@ def test_calibration_draws_the_same_spans_every_run_whatever_their_suspicion():
     assert first != select(candidates, 1000.0, 0.5, 0.1, seed=8)
 
 
+def test_the_calibration_sample_comes_first_and_draws_suspicious_spans_too():
+    """It is ASR's error floor: on talk in its own words nearly every span is suspicious, and a sample that
+    yielded to suspicion came out empty."""
+    candidates = spans(*([3.0] * 200), seconds=0.1)
+    chosen = select(candidates, audio_seconds=10.0, budget=0.5, calibration_fraction=0.1, seed=7)
+    reasons = [why for _, why in chosen]
+    assert CALIBRATION in reasons and SUSPICIOUS in reasons
+    assert reasons.index(SUSPICIOUS) == reasons.count(CALIBRATION)  # every drawn span before any suspicious one
+    assert len({id(s) for s, _ in chosen}) == len(chosen)  # a drawn span is transcribed once
+
+
 def test_a_budget_of_one_transcribes_every_span():
     candidates = spans(0.0, 0.5, 3.0)
     assert select(candidates, 1.0, 1.0, 0.0, 0) == [(s, EVERYTHING) for s in candidates]
