@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from siqa.batch_pass import run_passes
+from siqa.causes import fold
 from siqa.config import RuleSet, RuleSettings
 from siqa.context import BatchInfo, SignalCache
 from siqa.dataset.batch import BatchIndex, open_batches
@@ -21,7 +22,7 @@ from siqa.engine.cache import ResultCache
 from siqa.engine.internal import plugin_failed
 from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
-from siqa.engine.task import TaskResult, check
+from siqa.engine.task import TaskResult, check, gather
 from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
@@ -112,14 +113,12 @@ class BatchResults:
         self.collected.candidates.extend(result.candidates)
         self.collected.skips.extend(result.skips)
         self.collected.metrics.extend(result.metrics)
-        for channel, records in result.collected.items():
-            self.collected.collected.setdefault(channel, []).extend(records)
+        gather(self.collected.collected, result.collected)
 
     def judged(self, plan: Plan) -> JudgedBatch:
-        """Batch passes run (`siqa.batch_pass`); candidates judged against their sites' distributions; consequences folded into their root finding
-        (`siqa.causes`); findings then in one order whatever the engine's completion order (sorted by unit,
-        code and span)."""
-        from siqa.causes import fold
+        """Batch passes run (`siqa.batch_pass`); candidates judged against their sites' distributions;
+        consequences folded into their root finding (`siqa.causes`); findings then in one order whatever the
+        engine's completion order (sorted by unit, code and span)."""
 
         def settings_for(code: str, site: str) -> RuleSettings:
             return plan.ruleset.settings(code, get_rule(code).severity, site=site, label=plan.batch.label)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from siqa.config import RuleSettings
-from siqa.context import BatchInfo
+from siqa.context import BatchInfo, metric_record
 from siqa.findings import Finding, Scope, Severity
 from siqa.norms import Candidate
 
@@ -47,9 +47,7 @@ class PassInput:
                 Candidate(self.report(unit, message, **fields), metric, float(value), side, label, unit_name)]
 
     def measure(self, unit: dict[str, Any], metric: str, value: float) -> dict[str, Any]:
-        return {"code": self.code, "metric": metric, "value": float(value), "site": unit["site"],
-                "batch": self.batch.name, "scope": unit["scope"],
-                "unit": unit.get("file_id") or unit.get("interaction_key") or unit.get("session_key")}
+        return metric_record(self.code, self.batch.name, unit, metric, value)
 
 
 Pass = Callable[[PassInput], Iterable[Output]]

@@ -87,10 +87,20 @@ def unit_fields(unit: Unit) -> dict[str, Any]:
     return {"scope": Scope.BATCH, "site": "*"}
 
 
+def unit_id(fields: dict[str, Any]) -> str | None:
+    """The most specific key among a unit's fields: the file id, else the interaction's, else the session's."""
+    return fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key")
+
+
+def metric_record(code: str, batch: str, fields: dict[str, Any], metric: str, value: float) -> dict[str, Any]:
+    """One line of `metrics.jsonl`: a rule's measurement of the unit whose fields (scope, site, keys) are given."""
+    return {"code": code, "metric": metric, "value": float(value), "site": fields["site"], "batch": batch,
+            "scope": Scope(fields["scope"]).value, "unit": unit_id(fields)}
+
+
 def skip_record(code: str, unit: Unit, reason: str) -> dict[str, Any]:
     fields = unit_fields(unit)
-    return {"code": code, "scope": fields["scope"].value, "site": fields["site"],
-            "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key"),
+    return {"code": code, "scope": fields["scope"].value, "site": fields["site"], "unit": unit_id(fields),
             "reason": reason}
 
 
@@ -119,10 +129,7 @@ class RuleContext:
     def measure(self, unit: Unit, name: str, value: float) -> None:
         """Record a measured quantity for every unit, flagged or not (bleed level, SNR): per-site distributions
         and trends need the clean units too, not only the findings."""
-        fields = unit_fields(unit)
-        self.metrics.append({"code": self.rule.code, "metric": name, "value": float(value), "site": fields["site"],
-                             "batch": self.batch.name, "scope": fields["scope"].value,
-                             "unit": fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key")})
+        self.metrics.append(metric_record(self.rule.code, self.batch.name, unit_fields(unit), name, value))
 
     def signal_settings(self, name: str, site: str) -> dict[str, Any]:
         return self.ruleset.signal(name, site=site, label=self.batch.label)

@@ -26,7 +26,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -133,15 +133,17 @@ def _norm(code: str, metric: str, batch: str, site: str, side: str, values: dict
     return Norm(code, metric, batch, site, "fallback", int(own.size), side, limits=limits)
 
 
+def _limits(candidate: Candidate, settings: RuleSettings) -> list[tuple[float, str]]:
+    """The absolute limits the rule sets on the candidate's bad side(s): (limit, "below"/"above")."""
+    wanted = {"low": ("below",), "high": ("above",), "both": ("below", "above")}[candidate.side]
+    keys = {"below": "fallback_low", "above": "fallback_high"}
+    return [(float(settings.values[keys[d]]), d) for d in wanted if settings.values.get(keys[d]) is not None]
+
+
 def _fallback(candidate: Candidate, settings: RuleSettings) -> tuple[float, str] | None:
     """The limit a candidate crosses on its bad side, when the rule sets one: (limit, "below"/"above")."""
-    value = candidate.value
-    low, high = settings.values.get("fallback_low"), settings.values.get("fallback_high")
-    if candidate.side in ("low", "both") and low is not None and value < low:
-        return float(low), "below"
-    if candidate.side in ("high", "both") and high is not None and value > high:
-        return float(high), "above"
-    return None
+    return next(((limit, d) for limit, d in _limits(candidate, settings)
+                 if (candidate.value < limit if d == "below" else candidate.value > limit)), None)
 
 
 def _deviation(candidate: Candidate, median: float) -> tuple[float, str]:
@@ -200,7 +202,7 @@ def distributions(metrics: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str
 
 
 def judge(candidates: Iterable[Candidate], metrics: Iterable[dict[str, Any]],
-          settings_for: Any) -> Verdict:
+          settings_for: Callable[[str, str], RuleSettings]) -> Verdict:
     """Every candidate of a batch against its site's (or batch's) distribution. `settings_for(code, site)`
     gives a rule's settings at a site (its tolerance, effect, sample size and fallback limits)."""
     values = distributions(metrics)
@@ -215,7 +217,7 @@ def judge(candidates: Iterable[Candidate], metrics: Iterable[dict[str, Any]],
             norms[slot] = _norm(finding.code, candidate.against, batch, finding.site, candidate.side,
                                 values.get((batch, finding.code, candidate.against), {}), settings)
         norm = norms[slot]
-        if norm.basis == "fallback" and not _has_fallback(candidate, settings):
+        if norm.basis == "fallback" and not _limits(candidate, settings):
             verdict.skips.append(_skip(candidate, norm, settings))
             continue
         judged = judge_one(candidate, norm, settings)
@@ -223,11 +225,6 @@ def judge(candidates: Iterable[Candidate], metrics: Iterable[dict[str, Any]],
             verdict.findings.append(judged)
     verdict.norms = sorted(norms.values(), key=lambda n: (n.batch, n.code, n.metric, n.site))
     return verdict
-
-
-def _has_fallback(candidate: Candidate, settings: RuleSettings) -> bool:
-    keys = {"low": ("fallback_low",), "high": ("fallback_high",), "both": ("fallback_low", "fallback_high")}
-    return any(settings.values.get(k) is not None for k in keys[candidate.side])
 
 
 def _skip(candidate: Candidate, norm: Norm, settings: RuleSettings) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from siqa.config import ConfigError
-from siqa.context import RuleContext, SignalCache, Skip, Unit, skip_record, unit_fields
+from siqa.context import RuleContext, SignalCache, Skip, Unit, skip_record, unit_fields, unit_id
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Session
 from siqa.engine.cache import ResultCache, result_key
@@ -66,7 +66,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         return
     cache = _cache_reader(plan)
     fields = unit_fields(unit)
-    unit_key = fields.get("file_id") or fields.get("interaction_key") or fields.get("session_key") or ""
+    unit_key = unit_id(fields) or ""
     key = result_key(rule, settings, unit, unit_key, plan.signal_settings(site)) if cache and unit_key else None
     hit = cache.get(key) if key else None
     if hit is not None:
@@ -74,7 +74,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         result.candidates.extend(Candidate.from_dict(c) for c in hit.get("candidates", []))
         result.skips.extend(hit["skips"])
         result.metrics.extend(hit.get("metrics", []))
-        _gather(result.collected, hit.get("collected", {}))
+        gather(result.collected, hit.get("collected", {}))
         result.cached += 1
         return
     ctx = RuleContext(rule, settings, plan.batch, signals, plan.ruleset, cache_dir=plan.cache_dir)
@@ -105,14 +105,14 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     result.candidates.extend(candidates)
     result.skips.extend(skips)
     result.metrics.extend(ctx.metrics)
-    _gather(result.collected, ctx.collected)
+    gather(result.collected, ctx.collected)
     if key and not crashed:  # a crash is retried on the next run, never cached
         result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings],
                                        "candidates": [c.to_dict() for c in candidates], "skips": skips,
                                        "metrics": ctx.metrics, "collected": ctx.collected}))
 
 
-def _gather(into: dict[str, list[dict[str, Any]]], records: dict[str, list[dict[str, Any]]]) -> None:
+def gather(into: dict[str, list[dict[str, Any]]], records: dict[str, list[dict[str, Any]]]) -> None:
     for channel, rows in records.items():
         into.setdefault(channel, []).extend(rows)
 
