@@ -8,7 +8,7 @@ the unit explains it: neither a defect that expects its code nor one that `also`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from siqa.findings import Finding
 
@@ -76,6 +76,7 @@ class Score:
     true_positives: int = 0
     false_negatives: int = 0
     false_positives: int = 0
+    below_floor: int = 0  # injected smaller than the rule says it reports: neither found nor missed
 
     @property
     def precision(self) -> float:
@@ -97,14 +98,23 @@ def _about(finding: Finding, record: dict[str, Any]) -> bool:
     return finding.session_key == record.get("session_key")
 
 
-def score(findings: Iterable[Finding], truth: Iterable[dict[str, Any]], codes: set[str]) -> tuple[Score, list, list]:
-    """Score the rules in `codes`: returns the score, the missed defects and the unexplained findings."""
+def score(findings: Iterable[Finding], truth: Iterable[dict[str, Any]], codes: set[str],
+          floors: Mapping[str, float] | None = None) -> tuple[Score, list, list]:
+    """Score the rules in `codes`: returns the score, the missed defects and the unexplained findings.
+
+    `floors` maps a defect to the smallest magnitude its rule states it reports (TS001's `min_offset_ms` for a
+    timing offset): a defect injected below it counts neither as found nor as missed, and a finding on it is
+    still explained."""
     findings = [f for f in findings if f.code in codes and f.caused_by is None]  # a consequence counts at its root
     truth = list(truth)
     result, missed = Score(), []
     for record in truth:
         expected = set(EXPECTED.get(record["defect"], ())) & codes
         if not expected:
+            continue
+        floor = (floors or {}).get(record["defect"])
+        if floor is not None and abs(record.get("magnitude") or 0.0) < floor:
+            result.below_floor += 1
             continue
         if any(f.code in expected and _about(f, record) for f in findings):
             result.true_positives += 1

@@ -107,6 +107,7 @@ def _measure(ctx: RuleContext, pf: ParticipantFile, judged: Judged) -> None:
     words = sum(len(c.reference) for c, _ in judged)
     ctx.measure(pf, "asr_wer", sum(e["wer"] * len(c.reference) for c, e in judged) / words)
     for check, errors in judged:
+        ctx.measure(pf, "asr_segment_confident_wer", errors["confident_wer"])
         if check.why in SAMPLED:
             ctx.measure(pf, "asr_calibration_wer", errors["wer"])
             ctx.measure(pf, FLOOR, errors["confident_wer"])
