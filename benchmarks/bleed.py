@@ -79,14 +79,15 @@ def main() -> None:
     results["bl_rq_x_real_time_per_core"], speeds = speed(outcome, ("BL", "RQ"))
     per_site = {site: float(np.median([m for u, _, _, m, _ in rows if u.startswith(site) and u not in injected]))
                 for site in site_level}
-    print(f"{batch.interactions} interactions, {len(rows)} channels judged, {len(positives)} with bleed >= {DETECT_DB} dB")
+    print(f"{batch.interactions} interactions, {len(rows)} channels judged, "
+          f"{len(positives)} with bleed >= {DETECT_DB} dB")
     print(f"bleed >= {DETECT_DB} dB: recall {results['bleed_recall']:.3f}, precision {results['bleed_precision']:.3f}")
     print(f"bleed >= {ACCURACY_DB} dB: median |level error| {results['median_level_error_db']:.2f} dB, "
           f"median |lag error| {results['median_lag_error_ms']:.3f} ms")
     print("median bleed per site (configured): " + ", ".join(
         f"{s} {per_site[s]:.1f} dB ({site_level[s][0]})" for s in sorted(per_site)))
-    print(f"swapped/duplicated channels: recall {results['swap_recall']:.2f}, precision {results['swap_precision']:.2f} "
-          f"({len(odd)} injected)")
+    print(f"swapped/duplicated channels: recall {results['swap_recall']:.2f}, "
+          f"precision {results['swap_precision']:.2f} ({len(odd)} injected)")
     print(f"echo words: F1 {results['echo_f1']:.3f} ({len(true_echo)} injected words)")
     print("recording quality (precision/recall, injected): " + ", ".join(
         f"{code} {r['precision']:.2f}/{r['recall']:.2f} ({r['injected']})" for code, r in results["rq"].items()))

@@ -93,7 +93,8 @@ def _profile(family: str) -> str:
     the sessions are off by one (prompt profiles are learnt from the batch's own talk, and a real release
     mislabels a few percent, not half); for ID a tenth of the recurring people have an id error."""
     return (f'affected = {0.1 if family == "PR" else 0.5}\nfamilies = ["{family}"]\n'
-            f'session_affected = {0.1 if family == "PR" else 0.0}\npeople_affected = {0.1 if family == "ID" else 0.0}\n')
+            f'session_affected = {0.1 if family == "PR" else 0.0}\n'
+            f'people_affected = {0.1 if family == "ID" else 0.0}\n')
 
 
 def _explain(finding: Finding, truth: list[dict]) -> dict:

@@ -19,9 +19,9 @@ from siqa.config import RuleSet
 from siqa.dataset.meta import Segment
 from siqa.findings import Severity
 from siqa.signals.activity import FRAME_SECONDS, annotated_curve
+from siqa.signals.alignment import align, confidence
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
-from siqa.signals.alignment import align, confidence
 
 BUCKETS_MS = ((50, 100), (100, 200), (200, 500), (500, 1001))
 PROFILE = Path(__file__).with_name("profiles") / "timing.toml"

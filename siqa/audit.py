@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+
+from filelock import FileLock, Timeout
 
 from siqa.batch_pass import run_passes
 from siqa.causes import fold
@@ -16,23 +18,21 @@ from siqa.context import BatchInfo, SignalCache
 from siqa.dataset.batch import BatchIndex, open_batches
 from siqa.dataset.tables import RootTables
 from siqa.dataset.units import Session
-from filelock import FileLock, Timeout
-
 from siqa.engine.cache import ResultCache
 from siqa.engine.internal import plugin_failed
 from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
 from siqa.engine.task import TaskResult, check, gather
-from siqa.patches.backup import is_inside
-from siqa.patches.write import write_patches
 from siqa.findings import Finding, Scope
 from siqa.identity.release import FingerprintSink, release_results, schedule_fingerprints
 from siqa.norms import Norm, judge
-from siqa.registry import get_rule, load_plugins
+from siqa.patches.backup import is_inside
+from siqa.patches.write import write_patches
+from siqa.registry import get_rule
 from siqa.reports import outputs
 from siqa.reports.site_tables import UNITS_JSONL, unit_record
 from siqa.reports.summary import AuditSummary
-
+from siqa.schemas.version import stamped
 
 ENGINES = ("local", "ray")
 
@@ -42,7 +42,7 @@ class AuditOptions:
     batch: str
     root: Path | None = None
     label: str | None = None
-    rules: str = "default"
+    rules: str | Path | RuleSet = "default"  # a rule set's name or path, or one built in memory
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     out: Path | None = None
@@ -95,7 +95,8 @@ def _run_sessions(sessions: list[Session], plan: Plan, options: AuditOptions) ->
     return run_local(sessions, plan, options.jobs)
 
 
-def _batch_scope(index: BatchIndex, info: BatchInfo, plan: Plan) -> TaskResult:
+def batch_scope(index: BatchIndex, info: BatchInfo, plan: Plan) -> TaskResult:
+    """The batch-scope rules (archives, file names, root tables) over the batch's index (`siqa.testing` too)."""
     result = TaskResult(f"{info.name} (batch rules)")
     for rule in plan.rules(Scope.BATCH):
         check(rule, index, "*", plan, SignalCache(), result)
@@ -142,7 +143,7 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
               progress: Progress = lambda event, n, s: None) -> AuditOutcome:
     """Audit every label of the batch. One writer per output folder (a lock); finished tasks are cached there,
     so a killed run, re-run, resumes where it stopped and produces the same findings."""
-    ruleset = RuleSet.load(options.rules, options.select, options.ignore).override_signal("asr", options.asr)
+    ruleset = _ruleset(options).override_signal("asr", options.asr)
     schedule_fingerprints(ruleset)
     indexes = open_batches(options.root, options.batch, options.label, ruleset.limits())
     out_dir = options.out or default_out_dir(options.batch)
@@ -169,6 +170,14 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
     return AuditOutcome(out_dir, summary)
 
 
+def _ruleset(options: AuditOptions) -> RuleSet:
+    """The options' rule set, loaded by name or path, or as built in memory, with their select and ignore."""
+    if not isinstance(options.rules, RuleSet):
+        return RuleSet.load(options.rules, options.select, options.ignore)
+    return replace(options.rules, select=list(options.select) or options.rules.select,
+                   ignore=[*options.rules.ignore, *options.ignore])
+
+
 def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, options: AuditOptions,
                 on_finding: Callable[[Finding], None], progress: Progress) -> AuditSummary:
     summary = AuditSummary()
@@ -185,12 +194,10 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             for finding in result.findings:
                 findings_out.write(finding.to_json() + "\n")
                 on_finding(finding)
-            for skip in result.skips:
-                skips_out.write(json.dumps(skip, sort_keys=True) + "\n")
-            for metric in result.metrics:
-                metrics_out.write(json.dumps(metric, sort_keys=True) + "\n")
+            skips_out.writelines(map(outputs.jsonl_line, result.skips))
+            metrics_out.writelines(map(outputs.jsonl_line, result.metrics))
 
-        failures = [plugin_failed(f, options.batch) for f in load_plugins()]
+        failures = [plugin_failed(f, options.batch) for f in ruleset.plugin_failures()]
         emit(TaskResult("plugins", findings=failures))
         summary.add_findings(failures)
         for index in indexes:
@@ -199,19 +206,19 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             plan = Plan.build(ruleset, info, cache_dir)
             fingerprints.audited(info.name, plan.codes)
             progress("total", sum(len(s.interactions) for s in index.sessions), 0.0)
-            batch = BatchResults(_batch_scope(index, info, plan))
+            batch = BatchResults(batch_scope(index, info, plan))
             for result in _run_sessions(index.sessions, plan, options):
                 if cache is not None:
                     cache.put_many(result.new_cache)
                 batch.add(result)
                 fingerprints.add(result)
                 # the denominators of per-site rates: units audited per session
-                units_out.write(json.dumps(unit_record(info.name, result.key, result.interactions, result.files)) + "\n")
+                units_out.write(outputs.jsonl_line(unit_record(info.name, result.key, result.interactions,
+                                                               result.files)))
                 summary.add(result)
                 progress("done", result.interactions, result.audio_seconds)
             judged = batch.judged(plan)
-            for norm in judged.norms:
-                norms_out.write(json.dumps(norm.to_dict(), sort_keys=True) + "\n")
+            norms_out.writelines(outputs.jsonl_line(norm.to_dict()) for norm in judged.norms)
             emit(judged.result)
             summary.add_findings(judged.result.findings)
             summary.add_skips(judged.result.skips)
@@ -226,5 +233,5 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     outputs.write_metric_tables(out_dir)
     if indexes:
         write_patches(outputs.read_findings(jsonl), indexes[0].root, out_dir, table_columns)
-    outputs.write_json(out_dir / outputs.SUMMARY_JSON, summary.to_dict())
+    outputs.write_json(out_dir / outputs.SUMMARY_JSON, stamped(summary.to_dict()))
     return summary

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from siqa.config import RuleSettings
 from siqa.context import BatchInfo, metric_record

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from siqa.config import RuleSet, RuleSettings
+from siqa.dataset.batch import BatchIndex
 from siqa.dataset.units import Interaction, ParticipantFile, Session
 from siqa.findings import Finding, Fix, Scope, Severity
 from siqa.norms import Candidate
@@ -70,7 +72,7 @@ class BatchInfo:
         return f"{self.label}/{self.split}/{self.batch}"
 
 
-Unit = ParticipantFile | Interaction | Session | BatchInfo
+Unit = ParticipantFile | Interaction | Session | BatchInfo | BatchIndex  # BatchIndex: what batch-scope rules check
 
 
 def unit_fields(unit: Unit) -> dict[str, Any]:

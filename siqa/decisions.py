@@ -72,6 +72,10 @@ class Decisions:
     def accepted_fixes(self) -> set[str]:
         return self._keys(Kind.FIX, Verdict.ACCEPT)
 
+    def fix_verdicts(self) -> dict[str, Verdict]:
+        """The last verdict per fix id: what `siqa apply --decisions` applies (accept) or says it left out."""
+        return {d.key: d.decision for d in self.items if d.kind is Kind.FIX}
+
     def rejected_findings(self) -> set[str]:
         return self._keys(Kind.FINDING, Verdict.REJECT)
 

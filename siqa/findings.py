@@ -1,7 +1,9 @@
 """Findings: what a rule reports about one unit, with evidence, a confidence, and an optional fix.
 
 The record is flat and JSON-friendly on purpose: it is written as JSONL and Parquet, read back by `report`,
-`gate` and `apply`, and compared across releases, so every field has one meaning and one type.
+`gate` and `apply`, and compared across releases, so every field has one meaning and one type. Evidence, spans
+and fix operations are made plain JSON when a finding is built (numpy scalars and arrays become numbers and
+lists, non-finite numbers strings), so a finding in memory equals its JSONL line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from siqa.schemas.version import stamped
 
 
 class Severity(str, enum.Enum):
@@ -59,6 +63,9 @@ class Fix:
     operations: list[dict[str, Any]]
     description: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "operations", plain(self.operations, finite=True))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "applicability": self.applicability.value,
@@ -100,6 +107,10 @@ class Finding:
             raise ValueError(f"{self.code}: confidence must be in [0, 1], got {self.confidence}")
         if self.span is not None and not (self.span[0] <= self.span[1]):
             raise ValueError(f"{self.code}: span start after end: {self.span}")
+        object.__setattr__(self, "confidence", float(self.confidence))
+        object.__setattr__(self, "evidence", plain(self.evidence))
+        if self.span is not None:
+            object.__setattr__(self, "span", (float(self.span[0]), float(self.span[1])))
 
     @property
     def family(self) -> str:
@@ -119,15 +130,16 @@ class Finding:
         return (self.unit_key, self.code, self.span[0] if self.span else -1.0, self.message)
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as a line of `findings.jsonl` (stamped with the output schema version)."""
         data = asdict(self)
         data["severity"] = self.severity.value
         data["scope"] = self.scope.value
         data["span"] = list(self.span) if self.span is not None else None
         data["fix"] = self.fix.to_dict() if self.fix else None
-        return data
+        return stamped(data)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, default=_json_default)
+        return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -151,10 +163,29 @@ class Finding:
         )
 
 
-def _json_default(value: Any) -> Any:
-    """Evidence often holds numpy scalars and arrays; store them as plain JSON numbers and lists."""
+def plain(value: Any, finite: bool = False) -> Any:
+    """`value` as plain JSON: numpy scalars and arrays (evidence often holds them) as numbers and lists, enums
+    as their values, tuples as lists, non-finite numbers as the strings "nan", "inf", "-inf" (JSON has no such
+    numbers; the SARIF log writes them so too), or with `finite` a ValueError (a fix never writes one);
+    anything else JSON cannot hold is a TypeError. Raised where the finding is made, in the rule."""
+    if isinstance(value, enum.Enum):
+        return plain(value.value, finite)
     if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+        return plain(value.tolist(), finite)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return float(value)
+        if finite:
+            raise ValueError(f"not a finite number: {value}")
+        return str(float(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): plain(item, finite) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item, finite) for item in value]
+    raise TypeError(f"not JSON: {type(value).__name__} {value!r}")

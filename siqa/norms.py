@@ -25,17 +25,33 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from siqa.config import RuleSettings
 from siqa.findings import Finding
+from siqa.registry import Setting
 
 SIDES = ("low", "high", "both")
 MAD_TO_SD = 1.4826  # MAD of normal data times this is its standard deviation
-SETTINGS = ("tolerance", "min_effect", "min_units")
+
+
+def norm_settings(unit: str, *, tolerance: float, min_effect: float, min_units: int,
+                  fallback_low: float | None = None, fallback_high: float | None = None) -> dict[str, Setting]:
+    """The declared settings of a rule judged here, in the measure's `unit`; a fallback left out means the rule
+    has no absolute limit on that side (too small a sample is skipped, with the reason)."""
+    settings = {
+        "tolerance": Setting(tolerance, "robust spreads (1.4826 x MAD) from the median of the site's values"),
+        "min_effect": Setting(min_effect, f"and at least this far from it ({unit})"),
+        "min_units": Setting(min_units, "values needed for a norm (the site's, else the batch's)"),
+    }
+    for name, limit, side in (("fallback_low", fallback_low, "lower"), ("fallback_high", fallback_high, "upper")):
+        if limit is not None:
+            settings[name] = Setting(limit, f"with fewer values: an absolute {side} limit ({unit})")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ JUDGED_WITH = ("tolerance", "min_effect", "min_units", "fallback_low", "fallback
 
 def _norm(code: str, metric: str, batch: str, site: str, side: str, values: dict[str, list[float]],
           settings: RuleSettings) -> Norm:
-    least = int(settings.get("min_units"))
+    least = int(settings.min_units)
     limits = tuple((k, float(settings.values[k])) for k in JUDGED_WITH if settings.values.get(k) is not None)
     own = np.asarray(values.get(site, []), dtype=float)
     everyone = np.asarray([v for vs in values.values() for v in vs], dtype=float)
@@ -171,12 +187,12 @@ def judge_one(candidate: Candidate, norm: Norm, settings: RuleSettings) -> Findi
         limit, direction = crossed
         evidence = {"basis": "fallback", "units": norm.units, "limit": limit, "value": round(candidate.value, 4)}
         message = (f"{finding.message}; {direction} the absolute limit {_number(limit, candidate.unit)} (only "
-                   f"{norm.units} values at {norm.site}, {settings.get('min_units')} needed to judge against "
+                   f"{norm.units} values at {norm.site}, {settings.min_units} needed to judge against "
                    "the release)")
         return replace(finding, message=message, evidence={**finding.evidence, "norm": evidence})
     assert norm.median is not None and norm.spread is not None
     deviation, direction = _deviation(candidate, norm.median)
-    threshold = max(settings.get("tolerance") * norm.spread, settings.get("min_effect"))
+    threshold = max(settings.tolerance * norm.spread, settings.min_effect)
     if deviation <= threshold:
         return None
     z = deviation / norm.spread if norm.spread > 0 else math.inf
@@ -232,5 +248,5 @@ def _skip(candidate: Candidate, norm: Norm, settings: RuleSettings) -> dict[str,
     return {"code": finding.code, "scope": finding.scope.value, "site": finding.site,
             "unit": finding.file_id or finding.interaction_key or finding.session_key,
             "reason": f"{candidate.label} is judged against the release: {norm.units} value(s) at {norm.site} and "
-                      f"too few in {norm.batch} ({settings.get('min_units')} needed), and the rule sets no "
+                      f"too few in {norm.batch} ({settings.min_units} needed), and the rule sets no "
                       "absolute limit for so small a sample"}

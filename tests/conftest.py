@@ -57,3 +57,35 @@ def cli():
     revert_command.register(app)
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+FIXABLE_DEFECTS = ("segments_unsorted", "segments_overlapping", "wrong_metadata_id")
+
+
+@pytest.fixture(scope="session")
+def fixable_batch(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """A small batch whose every interaction has an integrity defect with a fix (so the audit writes patches),
+    with natural variation around them (norms, skips)."""
+    from siqa.synth.defects import CATALOGUE
+
+    root = tmp_path_factory.mktemp("fixable")
+    weights = "\n".join(f"{name} = {int(name in FIXABLE_DEFECTS)}" for name, d in CATALOGUE.items()
+                        if d.family == "IN")
+    (root / "profile.toml").write_text(f'affected = 1.0\nfamilies = ["IN"]\n[weights]\n{weights}\n')
+    return generate(root / "data", SynthConfig(layout="extracted", sessions=2, interactions_per_session=2,
+                                               duration=6.0, seed=5, defects=str(root / "profile.toml")))
+
+
+@pytest.fixture(scope="session")
+def cli_audited(fixable_batch: SynthResult, tmp_path_factory: pytest.TempPathFactory):
+    """`siqa audit --format jsonl` of `fixable_batch`, as a user runs it (with its tables and dashboard):
+    (output folder, stdout lines)."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("cli-audit")
+    run = subprocess.run([sys.executable, "-m", "siqa", "audit", "--root", str(fixable_batch.root), "--batch",
+                          fixable_batch.batch, "--out", str(out), "--format", "jsonl", "--fail-on", "never"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return out, run.stdout.splitlines()

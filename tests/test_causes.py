@@ -8,8 +8,7 @@ import random
 from siqa.causes import PRECEDENCE, fold
 from siqa.findings import Finding, Severity
 from siqa.registry import all_rules
-from siqa.reports.dashboard import build_dashboard
-from siqa.reports.dashboard import links
+from siqa.reports.dashboard import build_dashboard, links
 from siqa.reports.gate import load_policy, run_gate
 from siqa.reports.site_tables import SITE, SiteStats, read_folder
 from siqa.reports.summary import AuditSummary

@@ -53,3 +53,28 @@ def test_severity_ranks_and_parsing():
     assert Severity.parse("Warning") is Severity.WARNING
     with pytest.raises(ValueError, match="unknown severity"):
         Severity.parse("fatal")
+
+
+def test_evidence_spans_and_fixes_are_plain_json_in_memory():
+    import numpy as np
+
+    operations = [{"op": "add", "path": "/t", "value": np.float64(2)}]
+    finding = make(confidence=np.float32(0.5), span=(np.float64(1.0), np.float32(2.5)),
+                   evidence={"level": np.float32(-24.5), "frames": np.int64(3), "ok": np.bool_(True),
+                             "curve": np.arange(3), "pair": (1, np.nan), "nested": {"inf": np.inf},
+                             "severity": Severity.ERROR},
+                   fix=Fix(Applicability.SAFE, "a/b.json", operations, ""))
+    assert finding.evidence == {"level": -24.5, "frames": 3, "ok": True, "curve": [0, 1, 2],
+                                "pair": [1, "nan"], "nested": {"inf": "inf"}, "severity": "error"}
+    numbers = (finding.confidence, *finding.span, finding.fix.operations[0]["value"])
+    assert [type(v) for v in numbers] == [float] * 4
+    assert type(finding.evidence["frames"]) is int and type(finding.evidence["ok"]) is bool
+    assert finding.to_dict() == json.loads(finding.to_json())
+    assert finding.to_dict()["schema_version"] and Finding.from_dict(finding.to_dict()) == finding
+
+
+def test_evidence_json_cannot_hold_is_refused_where_the_finding_is_made():
+    with pytest.raises(TypeError, match="not JSON: set"):
+        make(evidence={"codes": {"IN001"}})
+    with pytest.raises(ValueError, match="not a finite number: nan"):
+        Fix(Applicability.SAFE, "a/b.json", [{"op": "add", "path": "/t", "value": float("nan")}], "")

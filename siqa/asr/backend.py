@@ -1,14 +1,17 @@
 """What an ASR backend is, what it returns, and how one is chosen from `[signals.asr]`.
 
-A backend turns clips (16 kHz mono float32, each at most one 30 s window) into timed words. Everything else
+A backend turns clips (16 kHz mono float32, each at most one 30 s window) into timed words, and says how well a
+given text explains a clip (the transcript rules ask whether ASR merely misheard, or the text is not what was
+said). Everything else
 (which spans to transcribe, caching, comparing with the transcript) is backend-independent, so adding a backend
-means implementing `transcribe` and naming it in `load_backend`.
+means implementing `transcribe` and `plausibility` and naming it in `load_backend`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -78,6 +81,11 @@ class AsrBackend(Protocol):
 
     def transcribe(self, clips: Sequence[np.ndarray]) -> list[list[AsrWord]]:
         """Words of each clip (16 kHz mono float32), times from the clip's start."""
+        ...
+
+    def plausibility(self, clips: Sequence[np.ndarray], texts: Sequence[str]) -> list[float]:
+        """How well each text explains its clip: the mean log-probability per token the model gives the text's
+        tokens when forced to read them there (teacher forcing); NaN for an empty text."""
         ...
 
 

@@ -14,9 +14,10 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -9,8 +9,8 @@ word belongs to the span its midpoint falls in (the silence between spans is spl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -1,1 +1,5 @@
-"""The command line: one module per command, heavy imports deferred into the command bodies."""
+"""The command line: one module per command, heavy imports deferred into the command bodies.
+
+`main` builds the `siqa` app and registers each command module: `audit`, `check`, `rules`, `schema`, `report`,
+`gate`, `apply`, `revert`, `identity`, `export`, `synth`.
+"""

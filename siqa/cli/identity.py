@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_TOOL_ERROR = 0, 1, 2
+from siqa.exit_codes import ExitCode
 
 
 def identity(
@@ -17,7 +16,7 @@ def identity(
         help="Audit output folders whose identity stores are compared together (every batch of the release).",
     ),
     out: Path = typer.Option(Path("reports/identity"), help="Where findings, patches and identity/ go."),
-    root: Optional[Path] = typer.Option(
+    root: Path | None = typer.Option(
         None, envvar="SIQA_ROOT", help="Dataset root: needed to propose fixes (its relationships.csv)."
     ),
     rules: str = typer.Option("default", help="Rule set: a name in rules/ or a .toml path."),
@@ -46,7 +45,7 @@ def identity(
         outcome = run_identity(folders, out, rules, root=root, signals=chosen)
     except (ConfigError, TableError, OutputBusy, ValueError, OSError) as error:
         err.print(f"[red]siqa identity: {error}[/]", highlight=False)
-        raise typer.Exit(EXIT_TOOL_ERROR) from None
+        raise typer.Exit(ExitCode.TOOL_ERROR) from None
     if jsonl:
         sys.stdout.writelines(f.to_json() + "\n" for f in outcome.findings)
     report = outcome.report
@@ -79,7 +78,7 @@ def identity(
     )
     err.print(f"written to {outcome.out_dir}", highlight=False, soft_wrap=True)
     failed = threshold is not None and any(f.severity.rank >= threshold.rank for f in outcome.findings)
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+    raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
 
 
 def register(app: typer.Typer) -> None:

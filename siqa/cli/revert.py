@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from siqa.cli.apply import EXIT_OK, EXIT_REFUSED, EXIT_TOOL_ERROR
+from siqa.exit_codes import ExitCode
 
 
 def revert(
     patches: Path = typer.Argument(..., help="The patches.jsonl that was applied."),
     root: Path = typer.Option(..., help="The root (or --out folder) apply changed, or a copy of it."),
-    backup_dir: Optional[Path] = typer.Option(None, help="Backups and their manifest (default: <patches dir>/backup)."),
+    backup_dir: Path | None = typer.Option(None, help="Backups and their manifest (default: <patches dir>/backup)."),
 ) -> None:
     """Restore originals from the backups, hash-checked; refuses (exit 1) a file changed since apply."""
     from rich.console import Console
@@ -31,9 +30,9 @@ def revert(
         report = revert_patches(patches, root, backup_dir or default_folder(patches, "backup", root, "--backup-dir"))
     except (PatchFileError, BackupError, OSError) as error:
         err.print(f"[red]siqa revert: {safe(str(error))}[/]", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_TOOL_ERROR) from None
+        raise typer.Exit(ExitCode.TOOL_ERROR) from None
     render_revert(report, err)
-    raise typer.Exit(EXIT_REFUSED if report.failed else EXIT_OK)
+    raise typer.Exit(ExitCode.FAILED if report.failed else ExitCode.OK)
 
 
 def register(app: typer.Typer) -> None:

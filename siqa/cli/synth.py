@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from siqa.exit_codes import ExitCode
+
 
 def synth(
     out: Path = typer.Option(..., help="Dataset root to write into (other batches there are kept)."),
@@ -36,7 +38,7 @@ def synth(
         result = generate(out, config)
     except (ValueError, OSError) as error:
         err.print(f"[red]siqa synth: {error}[/]")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.TOOL_ERROR) from None
     err.print(f"{result.interactions} interactions, {result.files} files, {len(result.truth)} injected defects "
               f"({layout} layout)")
     err.print(f"audit it with: siqa audit --root {out} --batch {result.batch} --label {label}", soft_wrap=True)

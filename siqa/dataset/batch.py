@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from siqa.dataset.decode import DEFAULT_LIMITS, Limits
 from siqa.dataset.errors import DatasetNotFound

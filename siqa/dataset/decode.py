@@ -16,9 +16,10 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 import numpy as np
 import soundfile as sf
@@ -33,17 +34,24 @@ Input = str | os.PathLike[str] | IO[bytes]
 class Limits:
     """Upper bounds on what one file may make siqa read or allocate; anything larger is refused unread.
 
-    The defaults are far above what the release holds (a 48 kHz mono 16-bit WAV of 2 GiB is over 6 hours)
-    and far below what a hostile header can declare. `audio_seconds` bounds the decoded duration: a small file
-    whose header declares 1 Hz would otherwise make the 16 kHz analysis copy 16000 times its sample count.
-    A rule set sets them under `[limits]`.
+    The defaults are far above what the release holds (interactions of about 4 minutes: 23 MB of 16-bit WAV,
+    a few MB of features) and far below what a hostile header can declare. They bound memory, not only bytes
+    read: a WAV decodes to 4 bytes a frame whatever its sample width (`audio_frames`: an 8-bit file would
+    otherwise take 4 times its size), `audio_seconds` bounds the 16 kHz analysis copy (a small file whose header
+    declares 1 Hz would make it 16000 times its sample count), `npz_bytes` the members of one NPZ together
+    (deflate expands 1000-fold: a 1 MB file can declare a GB), and `feature_frames` the frames of a feature
+    array (per-frame signals hold several float64 values a frame). docs/cluster.md turns them into the memory a
+    worker may reach. A rule set sets them under `[limits]`.
     """
 
     wav_bytes: int = 2 << 30
     json_bytes: int = 256 << 20
     json_depth: int = 64
     array_bytes: int = 2 << 30
-    audio_seconds: float = 8 * 3600.0
+    npz_bytes: int = 512 << 20
+    feature_frames: int = 1 << 18  # rows of one feature array: 2.4 hours at 30 fps
+    audio_seconds: float = 3600.0
+    audio_frames: int = 1 << 27  # 512 MiB as float32 mono: 46 minutes at 48 kHz
     table_bytes: int = 256 << 20
 
     @classmethod
@@ -62,6 +70,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+DECODE_BLOCK = 1 << 20  # samples decoded at a time (4 MiB of float32), whatever the channel count
 DEFERRED_IMPORTS = ("av",)
 """Modules the decoders import on first use (FFmpeg takes a tenth of a second to load): a process that forks
 workers, such as the local engine's fork server, imports them once for all of its workers."""
@@ -169,7 +178,8 @@ def audio_info(source: Input, path: str) -> AudioInfo:
 
 
 def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Audio:
-    """All samples as float32 in [-1, 1]; files over `limits.wav_bytes` are refused before decoding."""
+    """The samples as float32 mono in [-1, 1] (the mean of the channels, which is what every rule measures);
+    files over `limits.wav_bytes`, `limits.audio_seconds` or `limits.audio_frames` are refused before decoding."""
     with opened(source, path, "wav") as handle:
         size = handle.seek(0, io.SEEK_END)
         if size > limits.wav_bytes:
@@ -178,17 +188,38 @@ def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Aud
         if info.duration > limits.audio_seconds:
             raise ReadError(path, "wav", f"header declares {info.duration:.0f} s of audio ({info.frames} frames at "
                                          f"{info.sample_rate} Hz), over the {limits.audio_seconds:.0f}-second limit")
+        if info.frames > limits.audio_frames:
+            raise ReadError(path, "wav", f"header declares {info.frames} frames ({info.duration:.0f} s at "
+                                         f"{info.sample_rate} Hz), over the {limits.audio_frames}-frame limit")
         handle.seek(0)
         try:
-            samples, _ = sf.read(handle, dtype="float32", always_2d=False)
+            mono, nonfinite = _decode_mono(handle, info)
         except Exception as error:
             raise ReadError(path, "wav", f"cannot decode samples: {error}") from None
-    if len(samples) != info.frames:
-        raise ReadError(path, "wav", f"truncated: header declares {info.frames} frames, file holds {len(samples)}")
-    if info.subtype in FLOAT_SUBTYPES and not np.isfinite(samples).all():  # integer PCM is always finite
-        count = int(np.count_nonzero(~np.isfinite(samples)))
-        raise ReadError(path, "wav", f"{count} samples are NaN or infinite: not audio any rule can measure")
-    return Audio(samples, info, path)
+    if len(mono) != info.frames:
+        raise ReadError(path, "wav", f"truncated: header declares {info.frames} frames, file holds {len(mono)}")
+    if nonfinite:  # integer PCM is always finite
+        raise ReadError(path, "wav", f"{nonfinite} samples are NaN or infinite: not audio any rule can measure")
+    return Audio(mono, info, path)
+
+
+def _decode_mono(handle: IO[bytes], info: AudioInfo) -> tuple[np.ndarray, int]:
+    """(float32 mono of at most `info.frames` frames, count of non-finite samples), decoded `DECODE_BLOCK`
+    samples at a time into one array: the file costs 4 bytes a frame plus one block, whatever its sample width
+    and channel count (a whole-file decode would hold every channel at 4 bytes a sample, and its mean beside)."""
+    mono = np.empty(info.frames, np.float32)
+    block = np.empty((max(1, DECODE_BLOCK // info.channels), info.channels), np.float32)
+    filled = nonfinite = 0
+    with sf.SoundFile(handle) as wav:
+        while filled < info.frames:
+            chunk = wav.read(out=block[: info.frames - filled])
+            if not len(chunk):
+                break
+            if info.subtype in FLOAT_SUBTYPES:
+                nonfinite += int(np.count_nonzero(~np.isfinite(chunk)))
+            chunk.mean(axis=1, dtype=np.float32, out=mono[filled : filled + len(chunk)])
+            filled += len(chunk)
+    return mono[:filled], nonfinite
 
 
 # --- JSON ------------------------------------------------------------------------------------------------------
@@ -277,6 +308,8 @@ def _read_npy(handle: IO[bytes], path: str, limits: Limits, kind: str, available
         raise ReadError(path, kind, f"declares {nbytes} bytes of array data, over the {limits.array_bytes}-byte limit")
     if nbytes > available:
         raise ReadError(path, kind, f"truncated array: header declares {nbytes} bytes, file holds at most {available}")
+    if shape and shape[0] > limits.feature_frames:
+        raise ReadError(path, kind, f"declares {shape[0]} frames (rows), over the {limits.feature_frames}-frame limit")
     buffer = bytearray(nbytes)
     view, filled = memoryview(buffer), 0
     while filled < nbytes and (count := handle.readinto(view[filled:])):
@@ -299,7 +332,9 @@ def read_npy(source: Input, path: str, limits: Limits = DEFAULT_LIMITS, kind: st
 
 class NpzReader:
     """Key listing and selective reading of one NPZ (a zip of .npy members): only the members asked for are
-    decompressed, and each is checked against the limit both by its zip entry and by its .npy header."""
+    decompressed, and each is checked against the limit both by its zip entry and by its .npy header. Before
+    any is, the members' declared sizes together are checked against `npz_bytes` (a member never decompresses to
+    more than it declares), so the arrays of one file stay within it however many keys the rules read."""
 
     def __init__(self, source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> None:
         self.path, self.limits = path, limits
@@ -323,14 +358,17 @@ class NpzReader:
 
     def read(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """The requested arrays; keys the file lacks are left out of the result."""
-        arrays = {}
-        for key in keys:
-            member = self._members.get(key)
-            if member is None:
-                continue
+        wanted = {key: self._members[key] for key in keys if key in self._members}
+        for key, member in wanted.items():
             if member.file_size > self.limits.array_bytes:
                 raise ReadError(self.path, "npz", f"{key}: member declares {member.file_size} bytes, over the "
                                                   f"{self.limits.array_bytes}-byte limit")
+        declared = sum(member.file_size for member in self._members.values())
+        if declared > self.limits.npz_bytes:
+            raise ReadError(self.path, "npz", f"its members declare {declared} bytes in all, over the "
+                                              f"{self.limits.npz_bytes}-byte limit for one NPZ")
+        arrays = {}
+        for key, member in wanted.items():
             try:
                 with self._zip.open(member) as handle:
                     arrays[key] = _read_npy(handle, self.path, self.limits, "npz", member.file_size)

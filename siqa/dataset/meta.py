@@ -7,8 +7,9 @@ raise on shape: they return what they could read and list what they could not as
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from siqa.dataset.schema import ANNOTATION_TYPES, TRANSCRIPT_KEY, VAD_KEY
 

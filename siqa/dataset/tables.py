@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 from blake3 import blake3
@@ -30,9 +31,15 @@ TABLE_NAMES = tuple(REQUIRED_COLUMNS)
 ColumnMapping = Mapping[str, Mapping[str, str]]
 
 
+def _error(path: Path, reason: str) -> TableError:
+    """A table's error named by its file name: root tables sit at the dataset root, so that is the path relative
+    to it, and outputs shared as CI artifacts never carry the local path of the root."""
+    return TableError(f"{path.name}: {reason}")
+
+
 def _fit(row: list[str], header: list[str], path: Path, line: int) -> list[str]:
     if len(row) > len(header):
-        raise TableError(f"{path}: line {line} has {len(row)} fields, the header {len(header)}")
+        raise _error(path, f"line {line} has {len(row)} fields, the header {len(header)}")
     return row + [""] * (len(header) - len(row))
 
 
@@ -46,17 +53,19 @@ def read_csv_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
                 io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             size = os.fstat(raw.fileno()).st_size
             if size > limits.table_bytes:
-                raise TableError(f"{path}: {size} bytes, over the {limits.table_bytes}-byte limit")
+                raise _error(path, f"{size} bytes, over the {limits.table_bytes}-byte limit")
             reader = csv.reader(handle, strict=True)
             header = next(reader, [])
             rows = [_fit(row, header, path, reader.line_num) for row in reader if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise TableError(f"{path}: unreadable CSV: {error}") from None
+    except OSError as error:  # its text would name the file by its absolute path
+        raise _error(path, f"unreadable CSV: {error.strerror or error}") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise _error(path, f"unreadable CSV: {error}") from None
     if not header:
-        raise TableError(f"{path}: empty, expected a header row")
+        raise _error(path, "empty, expected a header row")
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
-        raise TableError(f"{path}: column(s) {', '.join(map(repr, duplicated))} appear more than once")
+        raise _error(path, f"column(s) {', '.join(map(repr, duplicated))} appear more than once")
     return pd.DataFrame(rows, columns=header, dtype=str)
 
 
@@ -71,8 +80,8 @@ def load_table(path: Path, name: str, mapping: Mapping[str, str] | None = None,
     for canonical in REQUIRED_COLUMNS[name]:
         actual = mapping[canonical]
         if actual not in frame.columns:
-            raise TableError(f"{path}: missing column {actual!r} (for {canonical!r}); columns found: "
-                             f"{', '.join(map(str, frame.columns))}; map it under [tables.{name}.columns]")
+            raise _error(path, f"missing column {actual!r} (for {canonical!r}); columns found: "
+                               f"{', '.join(map(str, frame.columns))}; map it under [tables.{name}.columns]")
     renames = {actual: canonical for canonical, actual in mapping.items()
                if actual != canonical and actual in frame.columns}
     displaced = {c: f"{c}_unmapped" for c in renames.values() if c in frame.columns and c not in renames}

@@ -7,9 +7,10 @@ worker drops a unit's decoded data when done, which keeps memory bounded whateve
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 

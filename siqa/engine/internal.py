@@ -7,12 +7,15 @@ these builders when the failure happens, and the run goes on.
 
 from __future__ import annotations
 
+import logging
 import traceback
 
-from siqa.context import BatchInfo, RuleContext, Unit
+from siqa.context import BatchInfo, RuleContext, Unit, unit_fields, unit_id
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import PluginFailure, rule
+
+log = logging.getLogger(__name__)
 
 
 @rule("SQ001", "rule-crashed", scope=Scope.FILE, severity=Severity.ERROR, emitted=True)
@@ -26,6 +29,8 @@ def rule_crashed(ctx: RuleContext, unit: Unit, error: BaseException) -> Finding:
     ## Evidence
     `rule` (the crashed rule's code), `error` (exception type and message), `traceback` (last frames).
     """
+    log.warning("rule %s crashed on %s: %s: %s", ctx.rule.code, unit_id(unit_fields(unit)), type(error).__name__,
+                error, exc_info=error)
     return ctx.report(
         unit,
         f"rule {ctx.rule.code} crashed: {type(error).__name__}: {error}",
@@ -38,17 +43,21 @@ def rule_crashed(ctx: RuleContext, unit: Unit, error: BaseException) -> Finding:
 
 @rule("SQ002", "plugin-failed", scope=Scope.BATCH, severity=Severity.ERROR, emitted=True)
 def plugin_failed(failure: PluginFailure, batch: str) -> Finding:
-    """A validator plugin (an entry point of the `siqa.validators` group) failed to import.
+    """A validator plugin (an entry point of the `siqa.validators` group) failed to load, or one of its rules was
+    refused.
 
     ## What it means
-    The rules of that plugin did not run on this audit; every other plugin's rules did. Fix or uninstall it.
+    The plugin's module raised on import, its entry point is not named after its own family (two capital letters,
+    not a built-in family), it registered a rule outside that family, or the rule set gives one of its rules an
+    unknown setting or a value of the wrong type. Those rules did not run on this audit; every other rule did.
+    Fix the plugin or the rule set, or uninstall the plugin.
 
     ## Evidence
-    `plugin` (entry point name), `target` (module), `traceback`.
+    `plugin` (entry point name: the family), `target` (module), `traceback` (or the reason it was refused).
     """
     return Finding(
         code="SQ002", severity=Severity.ERROR, confidence=1.0, scope=Scope.BATCH, site="*", batch=batch,
-        message=f"validator plugin {failure.name!r} ({failure.value}) failed to load; its rules did not run",
+        message=f"validator plugin {failure.name!r} ({failure.value}) did not run: {failure.reason}",
         evidence={"plugin": failure.name, "target": failure.value, "traceback": failure.error},
     )
 

@@ -4,17 +4,21 @@ A task is one session (a few dyads, read straight from their tar archives on sto
 worker holds one session's decoded data at a time, as locally. Results come back in submission order through
 the local engine's window, which makes the outputs byte-identical to a local run; only the driver writes them.
 Workers reuse cached results when the output folder is on storage they see too, and recompute otherwise.
+What a task logs comes back with its result, and the driver logs it at the CLI's level (`siqa.log`).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from siqa.dataset.units import Session
 from siqa.engine.local import IN_FLIGHT_PER_WORKER, ordered
 from siqa.engine.plan import Plan
 from siqa.engine.task import TaskResult, run_session
+from siqa.log import LOGGER, captured, replay
 
 
 class EngineUnavailable(Exception):
@@ -48,9 +52,18 @@ def _connected(address: str | None, jobs: int) -> Iterator[Any]:
             ray.shutdown()
 
 
+def _logged_session(session: Session, plan: Plan, level: int) -> tuple[TaskResult, list[logging.LogRecord]]:
+    """A Ray task: the session's result and what it logged (a worker's stderr may be on another node)."""
+    return captured(level, run_session, session, plan)
+
+
 def run_ray(sessions: Iterable[Session], plan: Plan, jobs: int, address: str | None = None) -> Iterator[TaskResult]:
     with _connected(address, jobs) as ray:
-        task = ray.remote(num_cpus=1, max_retries=2)(run_session)
+        task = ray.remote(num_cpus=1, max_retries=2)(_logged_session)
         window = max(1, int(ray.cluster_resources().get("CPU", jobs))) * IN_FLIGHT_PER_WORKER
+        level = logging.getLogger(LOGGER).getEffectiveLevel()
         # an ObjectRef's future() is a concurrent.futures.Future, so the local engine's ordered window applies
-        yield from ordered(lambda fn, session, p: task.remote(session, p).future(), sessions, plan, window)
+        for result, records in ordered(lambda fn, session, p: task.remote(session, p, level).future(), sessions,
+                                       plan, window):
+            replay(records)
+            yield result

@@ -8,6 +8,7 @@ contained to the unit it was checking.
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import sys
 import time
@@ -46,6 +47,7 @@ class TaskResult:
     peak_rss_mb: float = 0.0  # the worker process's peak resident memory so far
 
 
+log = logging.getLogger(__name__)
 SIGNAL_PREFIX = "signal:"  # rule_seconds keys of the shared signals (16 kHz audio, activity, ASR ...)
 _READERS: dict[str, ResultCache] = {}
 
@@ -68,7 +70,7 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     fields = unit_fields(unit)
     unit_key = unit_id(fields) or ""
     key = result_key(rule, settings, unit, unit_key, plan.signal_settings(site)) if cache and unit_key else None
-    hit = cache.get(key) if key else None
+    hit = cache.get(key) if cache and key else None
     if hit is not None:
         result.findings.extend(Finding.from_dict(f) for f in hit["findings"])
         result.candidates.extend(Candidate.from_dict(c) for c in hit.get("candidates", []))
@@ -86,15 +88,18 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
     shared = signals.total_seconds()
     try:
         for item in rule.check(unit, ctx):
-            (candidates if isinstance(item, Candidate) else findings).append(item)
+            if isinstance(item, Candidate):
+                candidates.append(item)
+            else:
+                findings.append(item)
     except Skip as skip:
         skips.append(skip_record(rule.code, unit, str(skip)))
     except ReadError as error:
         # The integrity rules report the unreadable or missing file itself; here it only blocks this rule.
         skips.append(skip_record(rule.code, unit, f"{error.path}: {error.reason}"))
-    except ConfigError:
-        raise
-    except Exception as error:  # noqa: BLE001 - isolate any rule failure to its unit
+    except Exception as error:  # isolate any rule failure to its unit
+        if isinstance(error, ConfigError) and rule.builtin:  # the user's rule set, not the rule: stop the audit
+            raise
         findings.append(rule_crashed(ctx, unit, error))
         crashed = True
     finally:
@@ -122,7 +127,10 @@ def run_session(session: Session, plan: Plan) -> TaskResult:
     worker only oversubscribe the cores), and a product's rounding then does not depend on the machine's core
     count or the engine, so findings are the same under any `--jobs` and on Ray."""
     with threadpool_limits(limits=1):
-        return _run_session(session, plan)
+        result = _run_session(session, plan)
+    log.debug("session %s: %d files, %d findings, %d results from the cache", session.key, result.files,
+              len(result.findings), result.cached)
+    return result
 
 
 def _run_session(session: Session, plan: Plan) -> TaskResult:

@@ -40,7 +40,7 @@ def aggregate(store: pd.DataFrame, signals: tuple[str, ...] = SIGNALS) -> Appear
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(keys)))
     first = order[starts]
-    files = np.split(store["file_id"].to_numpy()[order], starts[1:])
+    files = np.split(store["file_id"].to_numpy()[order], starts[1:]) if len(keys) else []  # no file: none
     table = pd.DataFrame(
         {
             "session_key": store["session_key"].to_numpy()[first],

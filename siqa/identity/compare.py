@@ -30,6 +30,8 @@ from siqa.identity.neighbours import cross_id_pairs, members_by_code, within_id_
 from siqa.identity.projection import fit_projection
 
 LINK = 0.5  # p_same at which two sessions are linked: the calibrated threshold
+NO_FINGERPRINT = ("no participant file gave a fingerprint (no readable audio or features, or ID004 not run): "
+                  "nothing to compare")
 
 
 @dataclass(frozen=True)
@@ -156,10 +158,12 @@ def compare(store: pd.DataFrame, settings: dict[str, Any], signals: tuple[str, .
             "signals": {},
         },
     )
-    space = _space(appearances, settings, result.report) if len(table) else FusedSpace({})
+    if not len(table):
+        result.report.update(calibrated=False, reason=NO_FINGERPRINT)
+        return result
+    space = _space(appearances, settings, result.report)
     if not space.points:
-        result.report["calibrated"] = False
-        result.report["reason"] = "no signal has enough recurring sessions to learn from"
+        result.report.update(calibrated=False, reason="no signal has enough recurring sessions to learn from")
         return result
     codes, ids = pd.factorize(table["participant_id"])
     sessions = pd.factorize(table["session_key"])[0]

@@ -7,7 +7,8 @@ or Ray), into the result cache, and into the identity store, where the release-w
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError

@@ -15,34 +15,38 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import librosa
 import numpy as np
+import scipy.fft
+import scipy.signal
+from numpy.lib.stride_tricks import sliding_window_view
 
-from siqa.identity.voice import WINDOW_SAMPLES, own_frames
+from siqa.identity.voice import WINDOW_SAMPLES, blockwise, mel_basis, own_frames
 from siqa.signals.activity import FRAME_SAMPLES
 from siqa.signals.audio import ANALYSIS_RATE
 
 CHUNK_FRAMES = 600  # 6 s of own speech per model call: the length such models are trained on
 PCM_SCALE = 32768.0  # Kaldi features are computed on 16-bit sample values
+FFT_SAMPLES = 512
 
 
 def log_mel_fbank(audio16k: np.ndarray, n_mels: int) -> np.ndarray:
-    """(frames, n_mels) log-mel energies, one frame per 10 ms activity frame."""
-    power = librosa.feature.melspectrogram(
-        y=audio16k.astype(np.float32) * PCM_SCALE,
-        sr=ANALYSIS_RATE,
-        n_fft=512,
-        win_length=WINDOW_SAMPLES,
-        hop_length=FRAME_SAMPLES,
-        window="hamming",
-        center=False,
-        n_mels=n_mels,
-        fmin=20.0,
-        fmax=ANALYSIS_RATE / 2 - 400,
-        htk=True,
-        power=2.0,
-    )
-    return np.log(np.maximum(power, np.finfo(np.float32).eps)).T
+    """(frames, n_mels) log-mel energies, one frame per 10 ms activity frame: the power spectrum of 25 ms Hamming
+    windows (centred in 512-sample FFT frames) on an HTK mel bank from 20 Hz to 7.6 kHz, as librosa's
+    `melspectrogram(n_fft=512, win_length=400, window="hamming", center=False, htk=True)` gives them."""
+    samples = audio16k.astype(np.float32) * PCM_SCALE
+    if len(samples) < FFT_SAMPLES:
+        return np.zeros((0, n_mels), dtype=np.float32)
+    window = np.zeros(FFT_SAMPLES, dtype=np.float32)
+    margin = (FFT_SAMPLES - WINDOW_SAMPLES) // 2
+    window[margin:margin + WINDOW_SAMPLES] = scipy.signal.get_window("hamming", WINDOW_SAMPLES, fftbins=True)
+    basis = mel_basis(n_mels, FFT_SAMPLES, 20.0, ANALYSIS_RATE / 2 - 400, "htk")
+
+    def mel_power(block: np.ndarray) -> np.ndarray:
+        spectrum = scipy.fft.rfft(block * window, axis=1)
+        return basis @ (spectrum.real ** 2 + spectrum.imag ** 2).T
+
+    frames = sliding_window_view(samples, FFT_SAMPLES)[::FRAME_SAMPLES]
+    return np.log(np.maximum(blockwise(mel_power, frames), np.finfo(np.float32).eps)).T
 
 
 @dataclass

@@ -193,6 +193,8 @@ def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
     """Why the comparison judged nobody, in words a curator can act on: what the release holds, what the
     calibration needs, and the reason it gave."""
     ids, appearances = int(report.get("participant_ids", 0)), int(report.get("appearances", 0))
+    if not appearances:
+        return f"identity comparison: {report.get('reason')}"
     dof, pairs = settings.get("min_within_dof", "?"), settings.get("min_pairs", "?")
     return (f"identity calibration refused: {ids} ids and {appearances} appearances ({appearances - ids} "
             f"beyond one per id); it needs {dof} appearances beyond one per id to learn a signal and {pairs} "
@@ -201,8 +203,12 @@ def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
 
 def refusal_skips(comparison: Comparison, ruleset: RuleSet, reason: str) -> list[dict[str, Any]]:
     """One skip per appearance (an id in a session) and release-wide rule enabled at its site, as
-    `skips.jsonl` records (session scope, the session as the unit, the id beside it)."""
+    `skips.jsonl` records (session scope, the session as the unit, the id beside it). Without any appearance
+    (no file gave a fingerprint), one batch-scope skip per release-wide rule: an empty comparison is valid."""
     table = comparison.appearances.table
+    if not len(table):
+        return [{"code": code, "scope": Scope.BATCH.value, "site": "*", "unit": None, "reason": reason}
+                for code in RELEASE_CODES if _selected(ruleset, code)]
     skips = []
     for row in table.sort_values(["session_key", "participant_id"]).to_dict("records"):
         label = str(row["batch"]).split("/", 1)[0]

@@ -4,9 +4,10 @@ after shard), compare every file with every other, and write findings, patches a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from filelock import FileLock, Timeout
 

@@ -8,8 +8,9 @@ file replaces the older one, and a re-audit of a batch replaces that batch's row
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from siqa.reports.outputs import atomic_writer
+from siqa.schemas.version import parquet_metadata
 
 STORE_DIR = "identity"
 FINGERPRINTS = "fingerprints.parquet"
@@ -77,7 +79,8 @@ def merge(existing: pd.DataFrame, new: pd.DataFrame, replaced_batches: Iterable[
 def write_store(out_dir: Path, rows: pd.DataFrame) -> Path:
     path = store_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(rows[COLUMNS], schema=SCHEMA, preserve_index=False)
+    table = pa.Table.from_pandas(rows[COLUMNS], schema=SCHEMA.with_metadata(parquet_metadata()),
+                                 preserve_index=False)
     with atomic_writer(path, "wb") as handle:
         pq.write_table(table, handle)
     return path

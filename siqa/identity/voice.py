@@ -28,7 +28,7 @@ from siqa.signals.frames import spread
 WINDOW_SAMPLES = 400  # 25 ms analysis windows, one per 10 ms activity frame
 VOICED_MAX_ZCR = 0.15  # zero crossings per sample below which a speech frame is voiced (vowels, nasals)
 MIN_VOICED_FRAMES = 10
-BLOCK_FRAMES = 64  # frames analysed at once (see `_blockwise`)
+BLOCK_FRAMES = 64  # frames analysed at once (see `blockwise`)
 
 
 class VoiceBackend(Protocol):
@@ -97,7 +97,7 @@ class MfccPitchVoice:
             spectrum = scipy.fft.rfft(block * window, axis=1)
             return 10 * np.log10(np.maximum(basis @ (spectrum.real ** 2 + spectrum.imag ** 2).T, 1e-10))
 
-        return scipy.fft.dct(_blockwise(log_mel, frames), type=2, norm="ortho", axis=0)[1:self.n_mfcc]
+        return scipy.fft.dct(blockwise(log_mel, frames), type=2, norm="ortho", axis=0)[1:self.n_mfcc]
 
     def _pitch(self, frames: np.ndarray) -> np.ndarray:
         """Median and interquartile range of log2 f0 (YIN)."""
@@ -106,25 +106,42 @@ class MfccPitchVoice:
         return np.array([median, q3 - q1])
 
 
+_F_SP, _MIN_LOG_HZ, _MIN_LOG_MEL, _LOG_STEP = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0  # Slaney's mel scale
+
+
+def _slaney_mel(hz: np.ndarray) -> np.ndarray:
+    hz = np.asarray(hz, dtype=float)
+    return np.where(hz >= _MIN_LOG_HZ, _MIN_LOG_MEL + np.log(np.maximum(hz, _MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOG_STEP,
+                    hz / _F_SP)
+
+
+def _slaney_hz(mels: np.ndarray) -> np.ndarray:
+    return np.where(mels >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOG_STEP * (mels - _MIN_LOG_MEL)), _F_SP * mels)
+
+
+MEL_SCALES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+    "slaney": (_slaney_mel, _slaney_hz),  # linear to 1 kHz, logarithmic above
+    "htk": (lambda hz: 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0),
+            lambda mels: 700.0 * (10.0 ** (mels / 2595.0) - 1.0)),
+}
+
+
 @functools.cache
-def mel_basis(n_mels: int) -> np.ndarray:
-    """librosa.filters.mel(sr=16000, n_fft=400, n_mels=n_mels): triangles evenly spaced on the Slaney mel scale
-    (linear to 1 kHz, logarithmic above), each normalised to unit area. Written out, like `yin_periods`, because
-    librosa's first call in a process costs seconds of CPU (lazy imports and numba compilation) in every worker."""
-    f_sp, min_log_hz, min_log_mel, log_step = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0
-
-    def to_hz(mels: np.ndarray) -> np.ndarray:
-        return np.where(mels >= min_log_mel, min_log_hz * np.exp(log_step * (mels - min_log_mel)), f_sp * mels)
-
-    top = min_log_mel + np.log(ANALYSIS_RATE / 2 / min_log_hz) / log_step
-    edges = to_hz(np.linspace(0.0, top, n_mels + 2))
-    bins = np.linspace(0, ANALYSIS_RATE / 2, 1 + WINDOW_SAMPLES // 2)
+def mel_basis(n_mels: int, n_fft: int = WINDOW_SAMPLES, fmin: float = 0.0, fmax: float = ANALYSIS_RATE / 2,
+              scale: str = "slaney") -> np.ndarray:
+    """librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=scale == "htk"):
+    triangles evenly spaced on the mel scale between fmin and fmax, each normalised to unit area. Written out,
+    like `yin_periods`, because librosa's first call in a process costs seconds of CPU (lazy imports and numba
+    compilation) in every worker, and librosa (with numba and llvmlite) is no dependency of siqa's."""
+    to_mel, to_hz = MEL_SCALES[scale]
+    edges = to_hz(np.linspace(to_mel(fmin), to_mel(fmax), n_mels + 2))
+    bins = np.linspace(0, ANALYSIS_RATE / 2, 1 + n_fft // 2)
     rising = (bins[None, :] - edges[:-2, None]) / np.diff(edges)[:-1, None]
     falling = (edges[2:, None] - bins[None, :]) / np.diff(edges)[1:, None]
     return (np.maximum(0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
 
 
-def _blockwise(analyse: Callable[[np.ndarray], np.ndarray], frames: np.ndarray) -> np.ndarray:
+def blockwise(analyse: Callable[[np.ndarray], np.ndarray], frames: np.ndarray) -> np.ndarray:
     """`analyse` on BLOCK_FRAMES frames (rows) at a time, its results joined along their last axis. A block's
     temporaries stay in the CPU cache and the allocator's free lists; those of hundreds of frames at once are
     fresh pages on every call, whose faults cost as much (system) time as the arithmetic."""
@@ -140,7 +157,7 @@ def yin_periods(frames: np.ndarray, min_period: int, max_period: int, threshold:
     d(tau) is the squared difference of the first `len - max_period` samples and those `tau` later,
     normalised by its running mean; the period is the first dip under `threshold` that is a local minimum, or
     the global minimum when there is none."""
-    return _blockwise(functools.partial(_yin_block, min_period=min_period, max_period=max_period,
+    return blockwise(functools.partial(_yin_block, min_period=min_period, max_period=max_period,
                                         threshold=threshold), frames)
 
 

@@ -5,8 +5,9 @@
     revert   backups -> the original bytes, hash-checked                                      `revert_patches`
 
 Underneath: `model` (the record format), `targets` (what a target names; path safety), `modality` (the
-per-modality layout's files), `ops` (RFC 6902), `conflicts`, `content` with `documents`, `rows` and `tars`
-(targets inside their files), `files` (hashing, atomic writes), `backup` (the manifest), `plan` and `report`
+per-modality layout's files), `ops` (RFC 6902), `minimal` (a rule's fix as the smallest operations),
+`conflicts`, `content` with `documents` (written back through `splice`, byte-exact where unchanged), `rows` and
+`tars` (targets inside their files), `files` (hashing, atomic writes), `backup` (the manifest), `plan` and `report`
 (apply's decisions and outcome), `diff` and `summary` (what the commands print).
 """
 

@@ -1,8 +1,9 @@
 """`siqa apply` as a library call: plan every file (see `plan`), then back up, record, and replace atomically.
 
-In place, backups are written first, then the manifest (the new hash of every file), then each file is replaced
-atomically: a kill at any moment leaves each file original or fully patched, and the manifest knows both.
-With `--out`, the patched files are written under the output folder at the same relative paths.
+Backups are written first (a real copy in the backup folder of the bytes each file is rendered from, also with
+`--out`, so revert never reads outside that folder), then the manifest (the new hash of every file), then each file
+is replaced atomically: a kill at any moment leaves each file original or fully patched, and the manifest knows
+both. With `--out`, the patched files are written under the output folder at the same relative paths.
 """
 
 from __future__ import annotations
@@ -10,22 +11,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from siqa.patches.backup import Manifest, locked_manifest
-from siqa.patches.diff import document_diff
+from siqa.patches.diff import plan_diffs
 from siqa.patches.files import ContentChanged, copy_file, sha256_file, write_atomically
 from siqa.patches.model import read_patches, records_by_file
-from siqa.patches.plan import ApplyOptions, FilePlan, FixFailed, note_file, plan_file, selected, settle
+from siqa.patches.plan import (
+    ApplyOptions,
+    FilePlan,
+    FixFailed,
+    left_out,
+    note_file,
+    plan_file,
+    selected,
+    settle,
+)
 from siqa.patches.report import ApplyReport, Status
+from siqa.reports.outputs import UnsafeEntry
 
 __all__ = ["ApplyOptions", "ApplyReport", "Status", "apply_patches"]
 
 
 def apply_patches(patches: Path, options: ApplyOptions) -> ApplyReport:
     """Apply the selected fixes of a patches file (see the module doc); OSError and BackupError propagate."""
-    files, refused_records = records_by_file(read_patches(patches))
+    files, refused_records = records_by_file(read_patches(patches, options.limits))
     report = ApplyReport()
     for record, reason in refused_records:
         for fix in record.fixes:
-            report.note(fix, record.target, Status.REFUSED if selected(fix, options) else Status.SKIPPED, reason)
+            if selected(fix, options):
+                report.note(fix, record.target, Status.REFUSED, reason)
+            else:
+                report.note(fix, record.target, *left_out(fix, options))
     with locked_manifest(options.backup_dir, create=not options.dry_run) as manifest:
         plans = [plan for file, entries in sorted(files.items())
                  if (plan := plan_file(file, entries, options, manifest, report)) is not None]
@@ -37,8 +51,7 @@ def apply_patches(patches: Path, options: ApplyOptions) -> ApplyReport:
         if options.dry_run:
             for plan, _ in changes:
                 note_file(plan, report, Status.APPLIED)
-                report.diffs += [document_diff(text, before, after)
-                                 for text, (before, after, _) in plan.patched().items() if before != after]
+                report.diffs += plan_diffs(plan)
             return report
         _write(changes, options, manifest, report)
     return report
@@ -48,11 +61,9 @@ def _write(changes: list[tuple[FilePlan, str]], options: ApplyOptions, manifest:
            report: ApplyReport) -> None:
     """Backups, then the manifest, then the files (see the module doc for why in this order)."""
     for plan, new_hash in changes:
-        backup = plan.base.resolve()  # with --out, the untouched source; in place, a checked backup copy
-        if options.out is None and plan.base == plan.dest:  # in place from the file itself: copy it first
-            backup = manifest.copy_path(plan.file, plan.base_hash)
-            if not (backup.is_file() and sha256_file(backup) == plan.base_hash):
-                write_atomically(backup, copy_file(plan.dest), plan.base_hash)
+        backup = manifest.copy_path(plan.file, plan.base_hash)
+        if not manifest.holds(backup, plan.base_hash):  # a link (to the live file, say) is replaced by a copy
+            write_atomically(backup, copy_file(plan.base), plan.base_hash)
         manifest.record(plan.file, plan.base_hash, backup, new_hash, sorted(plan.prev | plan.wanted))
     manifest.save()
     for plan, new_hash in changes:
@@ -60,7 +71,7 @@ def _write(changes: list[tuple[FilePlan, str]], options: ApplyOptions, manifest:
             if options.out is None and sha256_file(plan.dest) != plan.current:
                 raise ContentChanged(f"{plan.file}: changed while apply was running")
             write_atomically(plan.dest, plan.write_to, new_hash)
-        except (ContentChanged, FixFailed) as error:
+        except (ContentChanged, FixFailed, UnsafeEntry) as error:
             for target, record in plan.entries:
                 for fix in record.fixes:
                     if fix.id in plan.wanted:

@@ -10,11 +10,13 @@ each location the value its own fix gives it, which is what lets `apply --only` 
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-from siqa.patches.ops import apply_operation, format_pointer, parse_pointer, resolve
+from siqa.patches.ops import apply_in_place, check_operation, format_pointer, parse_pointer, resolve
 
 
 @dataclass(frozen=True)
@@ -33,25 +35,24 @@ def _shifting(document: Any, tokens: tuple[str, ...]) -> tuple[str, ...]:
 def footprint(document: Any, operations: Sequence[dict[str, Any]]) -> tuple[list[Touch], Any]:
     """The touches of a fix's operations, and the document after them (PatchError when they do not apply)."""
     touches: list[Touch] = []
+    document = copy.deepcopy(document)  # once: a fix may hold a thousand per-word operations
     for op in operations:
-        after = apply_operation(document, op)
+        name, path = check_operation(op)["op"], parse_pointer(op["path"])
         canonical = json.dumps(op, sort_keys=True)
-        path = parse_pointer(op["path"])
-        name = op["op"]
         if name == "test":
             touches.append(Touch(path, False, canonical, True))
         elif name == "replace":
             touches.append(Touch(path, True, canonical, True))
         elif name == "remove":
             touches.append(Touch(_shifting(document, path), True, canonical, False))
-        else:  # add, move, copy: the new value's location, in the document after the operation
-            written = _shifting(after, path)
+        elif name == "move":  # where the value leaves, in the document before the operation
+            touches.append(Touch(_shifting(document, parse_pointer(op["from"])), True, canonical, False))
+        elif name == "copy":
+            touches.append(Touch(parse_pointer(op["from"]), False, canonical, False))
+        document = apply_in_place(document, op)
+        if name in ("add", "move", "copy"):  # the new value's location, in the document after the operation
+            written = _shifting(document, path)
             touches.append(Touch(written, True, canonical, name == "add" and written == path))
-            source = parse_pointer(op["from"]) if name in ("move", "copy") else None
-            if source is not None:
-                touches.append(Touch(_shifting(document, source) if name == "move" else source, name == "move",
-                                     canonical, False))
-        document = after
     return touches, document
 
 

@@ -9,13 +9,15 @@ the table is rendered from all its patched rows at once, since a column one of t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
+from siqa.dataset.decode import DEFAULT_LIMITS, Limits
 from siqa.dataset.errors import ReadError
 from siqa.patches import documents, rows, tars
-from siqa.patches.files import Sink, sha256_bytes
+from siqa.patches.files import Sink, read_bounded, sha256_bytes
 from siqa.patches.ops import PatchError
 from siqa.patches.targets import Target
 
@@ -50,8 +52,10 @@ class Part:
         return documents.dump_json(document, self.data)
 
 
-def read_parts(path: Path, targets: Sequence[Target]) -> dict[str, Part | PatchError]:
-    """Each target's part, or the error that says why it cannot be read (all targets share the file `path`)."""
+def read_parts(path: Path, targets: Sequence[Target],
+               limits: Limits = DEFAULT_LIMITS) -> dict[str, Part | PatchError]:
+    """Each target's part, or the error that says why it cannot be read (all targets share the file `path`);
+    a target over the reader's limit is refused unread."""
     if not path.is_file():
         error = PatchError(f"{targets[0].file}: no such file")
         return {t.text: error for t in targets}
@@ -60,16 +64,27 @@ def read_parts(path: Path, targets: Sequence[Target]) -> dict[str, Part | PatchE
             found = tars.members(path, {str(t.member) for t in targets})
         except PatchError as error:
             return {t.text: error for t in targets}
-        return {t.text: Part(t, tars.read_member(path, found[str(t.member)])) if t.member in found
-                else PatchError(f"{t.text}: no such member") for t in targets}
+        out: dict[str, Part | PatchError] = {}
+        for t in targets:
+            try:
+                if t.member not in found:
+                    raise PatchError(f"{t.text}: no such member")
+                out[t.text] = Part(t, tars.read_member(path, found[str(t.member)], limits.json_bytes))
+            except PatchError as error:
+                out[t.text] = error
+        return out
     if targets[0].row_key is not None:
-        return _row_parts(path, targets)
-    return {t.text: Part(t, path.read_bytes()) for t in targets}
-
-
-def _row_parts(path: Path, targets: Sequence[Target]) -> dict[str, Part | PatchError]:
+        return _row_parts(path, targets, limits.table_bytes)
     try:
-        table = rows.records(path.read_bytes().decode("utf-8"))
+        data = read_bounded(path, limits.json_bytes, targets[0].file)
+    except PatchError as error:
+        return {t.text: error for t in targets}
+    return {t.text: Part(t, data) for t in targets}
+
+
+def _row_parts(path: Path, targets: Sequence[Target], limit: int) -> dict[str, Part | PatchError]:
+    try:
+        table = rows.records(read_bounded(path, limit, targets[0].file).decode("utf-8"))
     except (UnicodeDecodeError, PatchError) as error:
         return {t.text: PatchError(f"{t.file}: unreadable table: {error}") for t in targets}
     out: dict[str, Part | PatchError] = {}

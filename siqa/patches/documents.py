@@ -1,41 +1,31 @@
-"""JSON and JSONL documents as bytes: parsed with the reader's limits, written back in the file's own style.
+"""JSON and JSONL documents as bytes: parsed with the reader's limits, written back as the original with only the
+patch's changes spliced in.
 
-A patched file should differ from the original only where the patch changed it, so the diff a reviewer (or rsync)
-sees is small. The style (indent, separators, ASCII escaping, final newline, line terminator) is taken from the
-original: the first candidate that reproduces the original text exactly, else the one closest to it. The output is
-a pure function of (document, original bytes), which apply relies on: it renders a file twice (hash, then write).
+A patched file differs from the original only where the patch changed it: key order, number spelling (`1E5`
+stays `1E5`), spacing, escapes and line endings are kept byte for byte everywhere else, so the diff a reviewer
+(or rsync, or git) sees is the change itself (see `splice`). What cannot be written exactly is refused with a
+PatchError that names the value: a change inside an object that repeats a key, and a non-finite number. The
+output is a pure function of (document, original bytes), which apply relies on: it renders a file twice (hash,
+then write).
 """
 
 from __future__ import annotations
 
-import json
-from itertools import product
+import re
 from typing import Any
 
 from siqa.dataset.decode import parse_json, parse_jsonl
 from siqa.patches.ops import PatchError
+from siqa.patches.splice import Member, Splicer, lines, style_of
 
-_SEPARATORS = ((", ", ": "), (",", ":"), (",", ": "))
-
-
-def _styles(text: str) -> list[dict[str, Any]]:
-    """Candidate `json.dumps` keyword sets for a text, the most likely first."""
-    lines = text.strip().split("\n")  # not splitlines(): JSON strings may hold U+0085 or U+2028
-    indent: int | str | None = None
-    if len(lines) > 1:
-        second = lines[1]
-        margin = second[: len(second) - len(second.lstrip())]
-        indent = "\t" if margin.startswith("\t") else len(margin)
-    ascii_first = text.isascii()
-    separators = _SEPARATORS[2:] + _SEPARATORS[:2] if indent is not None else _SEPARATORS
-    return [{"indent": indent, "separators": sep, "ensure_ascii": ascii_}
-            for ascii_, sep in product((ascii_first, not ascii_first), separators)]
+_SPACE_RE = re.compile(r"[ \t\n\r]*")
 
 
-def _style_of(text: str, value: Any) -> dict[str, Any]:
-    candidates = _styles(text)
-    expected = text.strip()
-    return next((style for style in candidates if json.dumps(value, **style) == expected), candidates[0])
+def _decoded(original: bytes) -> str:
+    try:
+        return original.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PatchError(f"cannot rewrite: not UTF-8 ({error})") from None
 
 
 def load_json(data: bytes, where: str) -> Any:
@@ -43,10 +33,12 @@ def load_json(data: bytes, where: str) -> Any:
 
 
 def dump_json(document: Any, original: bytes) -> bytes:
-    text = original.decode("utf-8")
-    style = _style_of(text, json.loads(text))
-    ending = text[len(text.rstrip()):]
-    return (json.dumps(document, **style) + ending).encode("utf-8")
+    text = _decoded(original)
+    start = _SPACE_RE.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+    end = len(text.rstrip(" \t\r\n"))
+    old = parse_json(original, "the original")
+    spliced = Splicer(text, style_of(text, start)).value(Member(start, start, end), old, document, ())
+    return (text[:start] + spliced + text[end:]).encode("utf-8")
 
 
 def load_jsonl(data: bytes, where: str) -> list[Any]:
@@ -57,10 +49,11 @@ def dump_jsonl(document: Any, original: bytes) -> bytes:
     """One JSON value per line; a JSONL document must stay a list."""
     if not isinstance(document, list):
         raise PatchError(f"a JSONL document must stay a list of lines, not become {type(document).__name__}")
-    text = original.decode("utf-8")
-    first = next((line.rstrip("\r") for line in text.split("\n") if line.strip()), "")
-    style = {**_style_of(first, json.loads(first)), "indent": None} if first else {}
-    terminator = "\r\n" if "\r\n" in text else "\n"
-    body = terminator.join(json.dumps(item, **style) for item in document)
-    final = terminator if document and (text.endswith("\n") or not text) else ""
-    return (body + final).encode("utf-8")
+    text = _decoded(original)
+    found = lines(text)
+    splicer = Splicer(text, style_of(text, found[0].start) if found else style_of("[]"),
+                      "\r\n" if "\r\n" in text else "\n")
+    old = parse_jsonl(original, "the original")
+    if len(old) != len(found):
+        raise PatchError("cannot rewrite exactly: the lines are not plain JSON Lines")
+    return splicer.sequence(Member(0, 0, len(text)), found, old, document, (), bracketed=False).encode("utf-8")

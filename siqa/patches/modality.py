@@ -34,6 +34,17 @@ def _part_file(split: str, file_id: str, key: str) -> str:
     return f"{split}/annotations/{kind}/{file_id}.json"
 
 
+def part_key(target: str) -> str | None:
+    """The logical document's key a per-modality part file holds (`metadata:transcript`, `annotations:<type>`),
+    or None for a target of another layout (the whole document): `split_fix` the other way round."""
+    match = _PART_RE.match(target)
+    if match is None:
+        return None
+    if match.group("meta_id"):
+        return "metadata:" + target.split("/")[-2]
+    return "annotations:" + target.split("/")[-2]
+
+
 def split_fix(target: str, operations: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     """(target, operations) per file the operations change, in first-use order; one pair for other layouts."""
     match = _PART_RE.match(target)

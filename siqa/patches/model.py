@@ -2,12 +2,27 @@
 
     {"version": 1, "target": "<path or row key>", "sha256": "<hash of the target when the patch was made>",
      "key_column": null, "fixes": [{"id", "code", "confidence", "applicability", "description", "message",
-     "evidence", "operations", "status", "reason"}, ...]}
+     "evidence", "operations", "status", "reason"}, ...], "schema_version": "1.0", "siqa_version": "..."}
+
+`schema_version` is the output schema's (`siqa.schemas.version`): a record of another major is refused. A
+record without one (written before outputs were stamped) is read by its `version`, which stays 1 for them.
 
 The record's patch is the concatenation of its `ok` fixes' operations, conflict-checked at write time. A fix that
 conflicts with an earlier one, or that cannot apply, stays in the record with status `conflict` or `invalid` and a
 reason: reported, never dropped. A fix keeps its `id` in every record it touches (a per-modality fix may span
 several files), so apply and revert can account for it as one fix.
+
+Operations are minimal: each names the smallest unit that changes (a word, a segment, a field such as
+`/metadata:transcript/3/words/5` or `/metadata:vad/2/start`), never a whole list rewritten, so a reviewer reads
+the change itself and two fixes conflict only where they touch the same unit (`minimal`, `conflicts`). Removals
+in one array come first, from the highest index down, so each names the element it removes in the original.
+
+Writing a patched document keeps the original's bytes wherever nothing changed: key order, number spelling
+(`1E5` stays `1E5`), spacing, escapes and line endings; only the changed values are spliced in, in the file's
+own style (`documents`, `splice`), so a diff of the file shows only the change. What cannot be written exactly
+is refused by name rather than rewritten: a change inside an object that repeats a key, and a non-finite number
+(`NaN`, `Infinity`, `1e999`), which is never written. `siqa apply --decisions FILE` applies only the fixes a
+curator accepted (`siqa.decisions`), by their `id`.
 
 The file is untrusted input: records are checked for shape here, operations and targets where they are used.
 """
@@ -19,15 +34,17 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from siqa.dataset.decode import parse_json
+from siqa.dataset.decode import DEFAULT_LIMITS, Limits, parse_json
 from siqa.dataset.errors import ReadError
 from siqa.findings import Applicability
 from siqa.patches.targets import Target, TargetError, parse_target
 from siqa.reports.outputs import atomic_writer
+from siqa.schemas.version import IncompatibleOutput, check_version, stamped
 
 PATCHES_JSONL = "patches.jsonl"
 VERSION = 1
@@ -95,13 +112,17 @@ class PatchRecord:
     key_column: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"version": VERSION, "target": self.target, "sha256": self.sha256,
-                           "key_column": self.key_column, "fixes": [f.to_dict() for f in self.fixes]},
-                          ensure_ascii=False)
+        record = {"version": VERSION, "target": self.target, "sha256": self.sha256,
+                  "key_column": self.key_column, "fixes": [f.to_dict() for f in self.fixes]}
+        return json.dumps(stamped(record), ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> PatchRecord:
         _expect(isinstance(data, dict), "a record must be a JSON object")
+        try:
+            check_version(data.get("schema_version"), "the record", data.get("siqa_version"))
+        except IncompatibleOutput as error:
+            raise PatchFileError(str(error)) from None
         _expect(data.get("version") == VERSION, f"unsupported record version {data.get('version')!r}")
         _expect(isinstance(data.get("target"), str), "target must be a string")
         sha = data.get("sha256")
@@ -117,15 +138,19 @@ def _expect(condition: bool, message: str) -> None:
         raise PatchFileError(message)
 
 
-def read_patches(path: Path) -> list[PatchRecord]:
+def read_patches(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[PatchRecord]:
+    """The records, a line at a time: a line over the `json_bytes` limit is refused unread beyond it."""
     records = []
     try:
         with open(path, "rb") as handle:
-            for number, line in enumerate(handle, 1):
+            for number, line in enumerate(iter(lambda: handle.readline(limits.json_bytes + 1), b""), 1):
+                if len(line) > limits.json_bytes:
+                    raise PatchFileError(f"{path} line {number}: longer than the json_bytes limit of "
+                                         f"{limits.json_bytes} bytes")
                 if not line.strip():
                     continue
                 try:
-                    records.append(PatchRecord.from_dict(parse_json(line, f"{path} line {number}")))
+                    records.append(PatchRecord.from_dict(parse_json(line, f"{path} line {number}", limits)))
                 except PatchFileError as error:
                     raise PatchFileError(f"{path} line {number}: {error}") from None
     except ReadError as error:

@@ -6,16 +6,27 @@ the conflict check needs each operation's footprint on the document, which the p
 Python's `==`. No inverse patch is computed: revert restores the original bytes from a backup, which an inverse
 patch cannot do (it restores the document, not its key order, spacing or number spelling).
 
-Documents are never mutated in place: `apply_operation` works on a deep copy, so a failed patch leaves the
-caller's document as it was.
+Documents are never mutated in place: `apply_patch` works on one deep copy, so a failed patch leaves the caller's
+document as it was. Patches are untrusted, so a fix is bounded like a file the reader reads (`Growth`): at most
+`MAX_OPERATIONS` operations, and no operation may grow the document past the `json_bytes` limit or three times its
+size plus 1 MiB (twenty `copy` operations of a document into itself would double it twenty times), or nest a value
+deeper than `json_depth`.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from siqa.dataset.decode import DEFAULT_LIMITS, Limits
+
+MAX_OPERATIONS = 10_000
+"""Operations per fix: far above any fix a rule writes (one per table row it reassigns), far below a flood."""
+GROWTH_SLACK = 1 << 20
+"""What the fixes of a document may add beyond twice its size (see `Growth.from_bytes`)."""
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 _INDEX_RE = re.compile(r"0|[1-9][0-9]*")
 _BAD_ESCAPE_RE = re.compile(r"~(?![01])")
@@ -121,43 +132,110 @@ def _remove(document: Any, tokens: tuple[str, ...]) -> Any:
     return document
 
 
-def apply_operation(document: Any, op: dict[str, Any]) -> Any:
-    """The document after one operation (the input is left untouched)."""
+def _measure(value: Any, budget: int) -> tuple[int, int]:
+    """(about the bytes `value` takes as JSON, its nesting depth), walked iteratively; the walk stops once the size
+    passes `budget`, so measuring a hostile value costs no more than the budget."""
+    size, depth, stack = 0, 0, [(value, 1)]
+    while stack and size <= budget:
+        item, level = stack.pop()
+        depth = max(depth, level)
+        if isinstance(item, dict):
+            size += 2 + sum(len(key) + 4 for key in item)
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            size += 2 + len(item)
+            stack.extend((v, level + 1) for v in item)
+        elif isinstance(item, str):
+            size += len(item) + 2
+        elif isinstance(item, int) and not isinstance(item, bool):
+            size += item.bit_length() // 3 + 2
+        else:
+            size += 24  # a float, true, false or null
+    return size, depth
+
+
+@dataclass
+class Growth:
+    """How large a document may get while fixes apply to it. `size` (about its bytes as JSON) starts at the size of
+    the bytes it was read from and grows by every value an operation puts in (added, copied, or moved deeper), never
+    shrinking: an upper bound, which also bounds the work of measuring. It may reach `cap`, at most `json_bytes`.
+    One instance follows a document through all the fixes applied to it."""
+
+    size: int = 0
+    limits: Limits = DEFAULT_LIMITS
+    cap: int | None = None  # None: json_bytes
+
+    @classmethod
+    def from_bytes(cls, start: int, limits: Limits = DEFAULT_LIMITS) -> Growth:
+        """For a document read from `start` bytes: its fixes may add twice that plus `GROWTH_SLACK`, so `copy`
+        operations cannot inflate a small document up to the size limit (which takes minutes and gigabytes)."""
+        return cls(start, limits, min(limits.json_bytes, 3 * start + GROWTH_SLACK))
+
+    def admit(self, tokens: Sequence[str], value: Any) -> None:
+        """PatchError when `value` placed at `tokens` nests deeper than `json_depth`, or the document would pass
+        its cap."""
+        cap = self.limits.json_bytes if self.cap is None else self.cap
+        size, depth = _measure(value, cap - self.size)
+        self.size += size
+        if self.size > cap:
+            what = "the json_bytes limit" if cap == self.limits.json_bytes else "the growth cap (3 x its size + 1 MiB)"
+            raise PatchError(f"the document would grow past {what} of {cap} bytes")
+        if len(tokens) + depth > self.limits.json_depth:
+            raise PatchError(f"the value would nest {len(tokens) + depth} levels deep, over the json_depth limit "
+                             f"of {self.limits.json_depth}")
+
+
+def apply_in_place(document: Any, op: dict[str, Any], growth: Growth | None = None) -> Any:
+    """The document after one operation, changed in place where it can be (an operation on the root returns the
+    new root): for callers that hold their own copy."""
     check_operation(op)
+    growth = growth or Growth()
     name, path = op["op"], parse_pointer(op["path"])
     if name == "test":
         if not json_equal(resolve(document, path), op["value"]):
             raise PatchError(f"test failed: {op['path'] or '(document)'} is not {op['value']!r}")
         return document
-    document = copy.deepcopy(document)
-    if name == "add":
-        return _add(document, path, copy.deepcopy(op["value"]))
     if name == "remove":
         return _remove(document, path)
-    if name == "replace":  # in place, so an object keeps its key order
+    if name in ("add", "replace"):
+        growth.admit(path, op["value"])
+        value = copy.deepcopy(op["value"])  # the operation's own value stays as it was, for the next render
+        if name == "add":
+            return _add(document, path, value)
         resolve(document, path)
         if not path:
-            return copy.deepcopy(op["value"])
-        parent = resolve(document, path[:-1])
-        key = path[-1] if isinstance(parent, dict) else _index(parent, path[-1], insert=False)
-        parent[key] = copy.deepcopy(op["value"])
+            return value
+        parent = resolve(document, path[:-1])  # in place, so an object keeps its key order
+        parent[path[-1] if isinstance(parent, dict) else _index(parent, path[-1], insert=False)] = value
         return document
     source = parse_pointer(op["from"])
-    value = copy.deepcopy(resolve(document, source))
-    if name == "move":
-        if source == path:
-            return document
-        if path[: len(source)] == source:
-            raise PatchError(f"cannot move {op['from']} into its own child {op['path']}")
-        document = _remove(document, source)
-    return _add(document, path, value)
+    value = resolve(document, source)
+    if name == "copy" or len(path) > len(source):  # a move up or across nests no deeper than the value was
+        growth.admit(path, value)
+    if name == "copy":
+        return _add(document, path, copy.deepcopy(value))
+    if source == path:
+        return document
+    if path[: len(source)] == source:
+        raise PatchError(f"cannot move {op['from']} into its own child {op['path']}")
+    return _add(_remove(document, source), path, value)
 
 
-def apply_patch(document: Any, operations: Sequence[dict[str, Any]]) -> Any:
-    """The document after every operation in order; PatchError names the first that fails."""
+def apply_operation(document: Any, op: dict[str, Any]) -> Any:
+    """The document after one operation (the input is left untouched)."""
+    return apply_in_place(copy.deepcopy(document), op)
+
+
+def apply_patch(document: Any, operations: Sequence[dict[str, Any]], growth: Growth | None = None) -> Any:
+    """The document after every operation in order (the input is left untouched); PatchError names the first that
+    fails, or the cap a fix passes (`MAX_OPERATIONS`, `Growth`)."""
+    if len(operations) > MAX_OPERATIONS:
+        raise PatchError(f"{len(operations)} operations, over the cap of {MAX_OPERATIONS} per fix")
+    growth = growth or Growth()
+    document = copy.deepcopy(document)
     for number, op in enumerate(operations):
         try:
-            document = apply_operation(document, op)
+            document = apply_in_place(document, op, growth)
         except PatchError as error:
             where = f"{op.get('op')} {op.get('path')!r}" if isinstance(op, dict) else "?"
             raise PatchError(f"operation {number} ({where}): {error}") from None

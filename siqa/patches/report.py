@@ -15,9 +15,11 @@ class Status(str, enum.Enum):
     REFUSED = "refused"
     CONFLICT = "conflict"
     SKIPPED = "not selected"
+    DECLINED = "skipped by decision"  # selected, but not accepted in the `--decisions` file
 
 
-_PRECEDENCE = {Status.SKIPPED: 0, Status.ALREADY: 1, Status.APPLIED: 2, Status.CONFLICT: 3, Status.REFUSED: 4}
+_PRECEDENCE = {Status.SKIPPED: 0, Status.DECLINED: 1, Status.ALREADY: 2, Status.APPLIED: 3, Status.CONFLICT: 4,
+               Status.REFUSED: 5}
 
 
 @dataclass

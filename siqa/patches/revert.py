@@ -1,9 +1,13 @@
 """`siqa revert` as a library call: put back the original bytes of every file a patches file changed.
 
 Works on the root apply patched in place, on a copy of it, or on an `apply --out` folder: what counts is that
-a file's hash is a patched state the backup manifest recorded. The original is streamed from a backup, checked
-against the original hash before the atomic rename, and checked again on disk after it. A file whose hash is
-neither patched nor original is refused, never overwritten.
+a file's hash is a patched state the backup manifest recorded, made with fixes of this patches file. Revert
+undoes one patches file: it restores the bytes that state was rendered from, once the patches file vouches for them
+(`plan.verified_backup`: the backup's targets hash as the patches file pins, and the state's fixes rendered onto
+it give the file's bytes again), so a backup folder shipped beside a patches file cannot swap in other bytes. A
+file patched by a chain of patches files is reverted with each of them, the newest first. The bytes are streamed
+from the backup, checked against their hash before the atomic rename, and checked again on disk after it. A file
+whose hash is neither a recorded state nor the one the patches file pins is refused, never overwritten.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from siqa.patches.backup import Manifest, locked_manifest
-from siqa.patches.content import Part, read_parts
 from siqa.patches.files import copy_file, remove_stale_temps, sha256_file, write_atomically
-from siqa.patches.model import read_patches, records_by_file
-from siqa.patches.targets import Target, TargetError, resolve_inside
+from siqa.patches.model import Entries, read_patches, records_by_file
+from siqa.patches.plan import FilePlan, pinned, verified_backup
+from siqa.patches.targets import TargetError, resolve_inside
+from siqa.reports.outputs import UnsafeEntry
 
 
 class RevertStatus(str, enum.Enum):
@@ -41,41 +46,42 @@ class RevertReport:
         return any(f.status is RevertStatus.REFUSED for f in self.files)
 
 
-def _never_patched(path: Path, entries: list[tuple[Target, str]]) -> bool:
-    """Whether every target in the file still hashes as the patch file says (apply never changed it)."""
-    parts = read_parts(path, [t for t, _ in entries])
-    return all(isinstance(part := parts[t.text], Part) and part.sha256 == sha for t, sha in entries)
+def _revert_file(file: str, entries: Entries, root: Path, manifest: Manifest) -> FileRevert:
+    def refused(reason: str) -> FileRevert:
+        return FileRevert(file, RevertStatus.REFUSED, reason)
 
-
-def _revert_file(file: str, entries: list[tuple[Target, str]], root: Path, manifest: Manifest) -> FileRevert:
     try:
         path = resolve_inside(root, file)
     except TargetError as error:
-        return FileRevert(file, RevertStatus.REFUSED, str(error))
+        return refused(str(error))
     if not path.is_file():
-        return FileRevert(file, RevertStatus.REFUSED, f"{file}: no such file under {root}")
-    remove_stale_temps(path)
+        return refused(f"{file}: no such file under {root}")
+    try:
+        remove_stale_temps(path)
+    except UnsafeEntry as error:
+        return refused(str(error))
+    if pinned(path, entries):  # nothing of it to undo
+        return FileRevert(file, RevertStatus.ORIGINAL)
     current = sha256_file(path)
     entry = manifest.entries.get(file)
     if entry is None:
-        if _never_patched(path, entries):
-            return FileRevert(file, RevertStatus.ORIGINAL)
-        return FileRevert(file, RevertStatus.REFUSED, f"{file}: changed, but {manifest.folder} has no backup of it")
-    if current == entry.original_sha256:
-        return FileRevert(file, RevertStatus.ORIGINAL)
-    if current not in entry.states:
+        return refused(f"{file}: changed, but {manifest.folder} has no backup of it")
+    state = entry.states.get(current)
+    if state is None:
         patched = ", ".join(s[:12] for s in entry.states)
-        return FileRevert(file, RevertStatus.REFUSED, f"{file}: hash {current[:12]} is neither a patched state "
-                          f"({patched}) nor the original ({entry.original_sha256[:12]}); it changed after apply, "
-                          "not reverting")
-    backup = manifest.backup_of(file, entry.original_sha256)
-    if backup is None:
-        return FileRevert(file, RevertStatus.REFUSED, f"{file}: no intact backup of the original in {manifest.folder}")
-    write_atomically(path, copy_file(backup), entry.original_sha256)
+        return refused(f"{file}: hash {current[:12]} is neither a patched state ({patched}) nor what the patches "
+                       "file pins; it changed after apply, not reverting")
+    foreign = sorted(set(state.fixes) - {f.id for _, r in entries for f in r.fixes})
+    if foreign:
+        return refused(f"{file}: holds fixes this patches file does not have ({', '.join(foreign)}); revert with "
+                       "the patches file that made them first")
+    backup = verified_backup(FilePlan(file, entries, path, path, "", current, frozenset()), state, manifest)
+    if isinstance(backup, str):
+        return refused(backup)
+    write_atomically(path, copy_file(backup), state.base)
     restored = sha256_file(path)
-    if restored != entry.original_sha256:
-        return FileRevert(file, RevertStatus.REFUSED, f"{file}: restored bytes hash to {restored[:12]}, "
-                                                      f"not the original {entry.original_sha256[:12]}")
+    if restored != state.base:
+        return refused(f"{file}: restored bytes hash to {restored[:12]}, not {state.base[:12]}")
     return FileRevert(file, RevertStatus.RESTORED)
 
 
@@ -85,5 +91,5 @@ def revert_patches(patches: Path, root: Path, backup_dir: Path) -> RevertReport:
     report = RevertReport()
     with locked_manifest(backup_dir) as manifest:
         for file, entries in sorted(files.items()):
-            report.files.append(_revert_file(file, [(t, r.sha256 or "") for t, r in entries], root, manifest))
+            report.files.append(_revert_file(file, entries, root, manifest))
     return report

@@ -83,6 +83,21 @@ def checked_row(document: Any, before: dict[str, str]) -> dict[str, str]:
     return document
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def formula_cells(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """What a row patch writes that a spreadsheet would run as a formula (OWASP CSV injection): each new column
+    name and changed value starting with =, +, -, @, tab or carriage return, unless it is a plain number ("-1.5")."""
+    def formula(text: str) -> bool:
+        return text.startswith(_FORMULA_START) and not _NUMBER_RE.fullmatch(text)
+
+    names = [f"column name {name!r}" for name in after if name not in before and formula(name)]
+    return names + [f"{name} = {value!r}" for name, value in after.items()
+                    if isinstance(value, str) and value != before.get(name) and formula(value)]
+
+
 def _record(fields: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(fields)

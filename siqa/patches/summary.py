@@ -1,13 +1,14 @@
 """What `apply` and `revert` print on stderr: a rich table of counts per status, then one line per fix or file
-that was not done, unwrapped so the file it names can be copied whole.
+that was not done (refused, in conflict, or skipped by a curator's decision, with the verdict), unwrapped so the
+file it names can be copied whole.
 
 Targets and reasons come from an untrusted patches file, so they go through `reports.terminal.safe`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
-from typing import Iterable
 
 from rich.console import Console
 from rich.table import Table
@@ -18,7 +19,8 @@ from siqa.reports.terminal import safe
 
 _STYLE: dict[Enum, str] = {
     Status.APPLIED: "green", Status.ALREADY: "cyan", Status.REFUSED: "red", Status.CONFLICT: "yellow",
-    Status.SKIPPED: "dim", RevertStatus.RESTORED: "green", RevertStatus.ORIGINAL: "cyan", RevertStatus.REFUSED: "red"}
+    Status.SKIPPED: "dim", Status.DECLINED: "magenta", RevertStatus.RESTORED: "green", RevertStatus.ORIGINAL: "cyan",
+    RevertStatus.REFUSED: "red"}
 
 
 def _counts(console: Console, title: str, statuses: Iterable[Enum], seen: list[Enum],
@@ -34,10 +36,11 @@ def _counts(console: Console, title: str, statuses: Iterable[Enum], seen: list[E
 
 def render_apply(report: ApplyReport, console: Console, dry_run: bool) -> None:
     title = "siqa apply (dry run: nothing written)" if dry_run else "siqa apply"
-    _counts(console, title, Status, [o.status for o in report.outcomes.values()],
+    seen = [o.status for o in report.outcomes.values()]
+    _counts(console, title, [s for s in Status if s is not Status.DECLINED or s in seen], seen,
             {Status.APPLIED: "would apply"} if dry_run else None)
     for o in report.outcomes.values():
-        if o.status in (Status.REFUSED, Status.CONFLICT):
+        if o.status in (Status.REFUSED, Status.CONFLICT, Status.DECLINED):
             console.print(f"[{_STYLE[o.status]}]{o.status.value}[/] {safe(o.code)} {o.fix_id} "
                           f"{safe(', '.join(o.targets))}: {safe(o.reason)}", soft_wrap=True, highlight=False)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from siqa.patches.files import Sink
+from siqa.patches.files import Sink, open_file
 from siqa.patches.ops import PatchError
 
 BLOCK = tarfile.BLOCKSIZE
@@ -49,8 +49,11 @@ def members(path: Path, names: set[str]) -> dict[str, Member]:
     return found
 
 
-def read_member(path: Path, member: Member) -> bytes:
-    with open(path, "rb") as handle:
+def read_member(path: Path, member: Member, limit: int) -> bytes:
+    """A member's data, refused unread when its size is over `limit` (the reader's `json_bytes`)."""
+    if member.size > limit:
+        raise PatchError(f"{member.name}: {member.size} bytes, over the {limit}-byte limit; not read")
+    with open_file(path) as handle:
         handle.seek(member.data)
         data = handle.read(member.size)
     if len(data) != member.size:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from siqa.findings import Applicability, Finding, Fix
 from siqa.patches.conflicts import Touch, clash, footprint
 from siqa.patches.content import Part, read_parts
-from siqa.patches.model import PATCHES_JSONL, FixStatus, PatchFix, PatchRecord, fix_id, write_records
 from siqa.patches.modality import split_fix
+from siqa.patches.model import PATCHES_JSONL, FixStatus, PatchFix, PatchRecord, fix_id, write_records
 from siqa.patches.ops import PatchError, apply_patch
 from siqa.patches.rows import is_table, split_rows
 from siqa.patches.targets import Target, TargetError, parse_target, resolve_inside

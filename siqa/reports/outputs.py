@@ -6,17 +6,25 @@ crash never leaves a half-written output, and readers never see one.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from stat import S_ISREG
+from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from siqa.findings import Finding
+from siqa.schemas.version import parquet_metadata, stamped
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FINDINGS_JSONL = "findings.jsonl"
 FINDINGS_PARQUET = "findings.parquet"
@@ -34,7 +42,35 @@ PARQUET_SCHEMA = pa.schema([
     ("span_start", pa.float64()), ("span_end", pa.float64()), ("message", pa.string()),
     ("evidence", pa.string()), ("fix", pa.string()), ("fix_applicability", pa.string()),
     ("caused_by", pa.string()),
-])
+], metadata=parquet_metadata())
+
+
+class UnsafeEntry(OSError):
+    """A link or other non-regular entry where a write expects its own regular file (planted at a temporary name,
+    or in the destination's place after the rename): refused, never followed."""
+
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _create_temp(path: Path) -> tuple[Path, int]:
+    """A temporary file `.<name>.<random>.tmp` beside `path`, created by this call (O_EXCL, O_NOFOLLOW), so a link
+    or file planted at the name is never followed or reused: another name is drawn. Not `tempfile.mkstemp`, whose
+    files are 0600: a patched dataset file must get the permissions a plain write would give it."""
+    for _ in range(100):
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return temp, os.open(temp, _TEMP_FLAGS, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
+
+
+def _check_replaced(path: Path, written: os.stat_result) -> None:
+    """After the rename, `path` must be the regular file just written, not something swapped in since."""
+    now = os.lstat(path)
+    if not S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (written.st_dev, written.st_ino):
+        raise UnsafeEntry(f"{path}: not the file just written after renaming it into place; refused")
 
 
 @contextmanager
@@ -46,21 +82,30 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 @contextmanager
 def atomic_files(paths: Sequence[Path], mode: str = "w") -> Iterator[list[IO[Any]]]:
-    """Outputs written together: a temp file beside each path; only once the block succeeded and every one is
-    fsynced are they renamed into place, so a failure (a full disk) leaves all of them as they were."""
-    temps = [path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths]
+    """Outputs written together: a temp file beside each path (see `_create_temp`); only once the block succeeded
+    and every one is fsynced are they renamed into place, so a failure (a full disk) leaves all of them as they
+    were."""
+    temps: list[Path] = []
     try:
         with ExitStack() as stack:
-            handles = [stack.enter_context(open(t, mode, encoding=None if "b" in mode else "utf-8")) for t in temps]
+            handles = []
+            for path in paths:
+                temp, descriptor = _create_temp(path)
+                temps.append(temp)
+                handles.append(stack.enter_context(os.fdopen(descriptor, mode,
+                                                             encoding=None if "b" in mode else "utf-8")))
             yield handles
+            written = []
             for handle in handles:
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, path in zip(temps, paths):
-            os.replace(tmp, path)
+                written.append(os.fstat(handle.fileno()))
+        for temp, path, stat in zip(temps, paths, written):
+            os.replace(temp, path)
+            _check_replaced(path, stat)
     finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+        for temp in temps:
+            temp.unlink(missing_ok=True)
 
 
 def _row(finding: Finding) -> dict[str, Any]:
@@ -83,6 +128,19 @@ def write_parquet(jsonl: Path, out: Path, chunk: int = 50_000) -> None:
                 writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
                 rows.clear()
         writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """A line of an output JSONL file (skips, metrics, norms, units), stamped with the output schema version."""
+    return json.dumps(stamped(record), sort_keys=True) + "\n"
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """A table as Parquet, stamped with the output schema version in its key-value metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata()})
+    with atomic_writer(path, "wb") as handle:
+        pq.write_table(table, handle)
 
 
 def read_findings(path: Path) -> Iterator[Finding]:
@@ -129,8 +187,7 @@ def write_metric_tables(out_dir: Path) -> None:
     frame = pd.read_json(source, lines=True, dtype={"unit": str, "site": str}) if source.stat().st_size else None
     frame = frame.reindex(columns=columns) if frame is not None else pd.DataFrame(columns=columns)
     frame["value"] = frame["value"].astype(float)
-    with atomic_writer(out_dir / METRICS_PARQUET, "wb") as handle:
-        frame.to_parquet(handle, index=False)
+    write_frame(frame, out_dir / METRICS_PARQUET)
 
     def spread(values: pd.Series) -> float:
         finite = values.to_numpy(dtype=float)
@@ -147,7 +204,6 @@ def write_metric_tables(out_dir: Path) -> None:
     table["norm_basis"] = table["norm_basis"].astype("string")
     for column in ("norm_median", "norm_spread", "norm_p05", "norm_p95"):
         table[column] = table[column].astype(float)
-    with atomic_writer(out_dir / f"{SITE_METRICS}.parquet", "wb") as handle:
-        table.to_parquet(handle, index=False)
+    write_frame(table, out_dir / f"{SITE_METRICS}.parquet")
     with atomic_writer(out_dir / f"{SITE_METRICS}.csv") as handle:
         table.to_csv(handle, index=False)

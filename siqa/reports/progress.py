@@ -1,19 +1,31 @@
-"""The audit's progress bar: interactions done, rate, audio speed (x real time) and ETA, on stderr."""
+"""The audit's progress bar: interactions done, rate, audio speed (x real time) and ETA, on stderr; none with
+`--no-progress` or `-q` (a CI log keeps only what it needs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from siqa.audit import Progress as ProgressCallback
+from siqa.log import is_quiet
 
 
 @contextmanager
-def audit_progress(console: Console) -> Iterator[ProgressCallback]:
+def audit_progress(console: Console, enabled: bool = True) -> Iterator[ProgressCallback]:
+    if not enabled or is_quiet():
+        yield lambda event, count, seconds: None
+        return
     columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as bar:

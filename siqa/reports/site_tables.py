@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,14 @@ import pandas as pd
 from siqa.dataset.ids import FileId, site_of_key
 from siqa.findings import Finding, Scope, Severity
 from siqa.norms import JUDGED_WITH
-from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, atomic_writer, read_findings, read_norms
+from siqa.reports.outputs import (
+    FINDINGS_JSONL,
+    METRICS_JSONL,
+    atomic_writer,
+    read_findings,
+    read_norms,
+    write_frame,
+)
 
 UNITS_JSONL = "units.jsonl"
 TABLES_DIR = "tables"
@@ -74,6 +81,8 @@ class SiteStats:
     source) -> measured values, source "evidence" (of findings) or "metric" (every unit measured).
     `unit_sources`: batch -> where its denominators came from. `norms`: the distributions relative rules
     judged against (`norms.jsonl`, `siqa.norms.Norm`), one record per site, batch, code and metric.
+    `reviewed`: (site, batch, code) -> findings a curator rejected as not a defect (`siqa.decisions`): shown,
+    never counted against their site.
     """
 
     units: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -82,13 +91,18 @@ class SiteStats:
     values: dict[tuple[str, str, str, str, str], list[float]] = field(default_factory=dict)
     unit_sources: dict[str, str] = field(default_factory=dict)
     norms: list[dict[str, Any]] = field(default_factory=list)
+    reviewed: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
-    def add_finding(self, finding: Finding) -> None:
+    def add_finding(self, finding: Finding, rejected: bool = False) -> None:
         """Counts a finding, flags its interaction and keeps its evidence; one folded into its root
-        (`caused_by`) adds nothing: its defect is counted at the root."""
+        (`caused_by`) adds nothing: its defect is counted at the root. One a curator `rejected` is only
+        counted as reviewed."""
         if finding.caused_by is not None:
             return
         site, batch = finding.site, finding.batch or ""
+        if rejected:
+            self.reviewed[(site, batch, finding.code)] += 1
+            return
         self.findings[(site, batch, finding.code, finding.severity.value)] += 1
         if finding.interaction_key and finding.severity.rank >= Severity.WARNING.rank:
             self.flagged.setdefault((site, batch, finding.family), set()).add(finding.interaction_key)
@@ -115,6 +129,7 @@ class SiteStats:
             self.values.setdefault(key, []).extend(values)
         self.unit_sources.update(other.unit_sources)
         self.norms.extend(other.norms)
+        self.reviewed.update(other.reviewed)
         return self
 
     def add_norm(self, record: dict[str, Any]) -> None:
@@ -139,6 +154,7 @@ class SiteStats:
     @property
     def site_batches(self) -> list[SiteBatch]:
         keys = {(s, b) for s, b, _ in self.units} | {(s, b) for s, b, _, _ in self.findings}
+        keys |= {(s, b) for s, b, _ in self.reviewed}
         return sorted(keys | {(s, b) for s, b, *_ in self.values})
 
     @property
@@ -170,6 +186,9 @@ class SiteStats:
         counts: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
         for (site, batch, _, severity), n in self.findings.items():
             counts[_group(by, site, batch)][severity] += n
+        reviewed: Counter[tuple[str, ...]] = Counter()
+        for (site, batch, _), n in self.reviewed.items():
+            reviewed[_group(by, site, batch)] += n
         flagged = self._flagged(by, with_family=False)
         units = {kind: self._units(by, kind) for kind in UNIT_KINDS}
         sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -182,8 +201,9 @@ class SiteStats:
             rows.append({**dict(zip(by, key)), **{kind: units[kind].get(key, 0) for kind in UNIT_KINDS},
                          **{s: counts[key][s] for s in SEVERITIES}, "findings": sum(counts[key].values()),
                          "flagged": len(flagged.get(key, ())), "score": 100 * share,
-                         "units_from": ", ".join(sorted(sources[key]))})
-        return _frame(rows, [*by, *UNIT_KINDS, *SEVERITIES, "findings", "flagged", "score", "units_from"])
+                         "units_from": ", ".join(sorted(sources[key])), "reviewed": reviewed[key]})
+        return _frame(rows, [*by, *UNIT_KINDS, *SEVERITIES, "findings", "flagged", "score", "units_from",
+                             "reviewed"])
 
     def quantity_table(self, by: tuple[str, ...]) -> pd.DataFrame:
         """Per group, rule code and measured quantity: count, mean, median and 90th percentile."""
@@ -244,11 +264,14 @@ def folder_findings(folder: Path) -> Iterator[Finding]:
         raise ReportInputError(f"{path} is not a findings file siqa wrote: {problem}") from None
 
 
-def read_folder(folder: Path, root: Path | None = None) -> SiteStats:
-    """The stats of one audit output folder; `root` (the dataset) supplies denominators the folder lacks."""
+def read_folder(folder: Path, root: Path | None = None, rejected: Collection[str] = frozenset()) -> SiteStats:
+    """The stats of one audit output folder; `root` (the dataset) supplies denominators the folder lacks.
+    `rejected`: keys (`siqa.decisions.finding_key`) of findings a curator rejected as not a defect."""
+    from siqa.decisions import finding_key  # siqa.decisions imports the gate, which imports this module
+
     stats = SiteStats()
     for finding in folder_findings(folder):
-        stats.add_finding(finding)
+        stats.add_finding(finding, bool(rejected) and finding_key(finding) in rejected)
     metrics = list(_jsonl(folder / METRICS_JSONL))
     for record in metrics:
         stats.add_metric(record)
@@ -259,10 +282,11 @@ def read_folder(folder: Path, root: Path | None = None) -> SiteStats:
     return stats
 
 
-def read_folders(folders: Iterable[Path], root: Path | None = None) -> SiteStats:
+def read_folders(folders: Iterable[Path], root: Path | None = None,
+                 rejected: Collection[str] = frozenset()) -> SiteStats:
     total = SiteStats()
     for folder in folders:
-        total += read_folder(folder, root)
+        total += read_folder(folder, root, rejected)
     return total
 
 
@@ -293,22 +317,34 @@ def _count(sessions: Iterable[tuple[str, str, str, int, int]], source: str) -> l
     return [(key, dict(counts), source) for key, counts in sorted(totals.items())]
 
 
-def _dataset_units(root: Path, batches: list[str]) -> Iterator[tuple[str, str, str, int, int]]:
-    """Sessions of each batch the findings name (`label/split/batch`), counted from the dataset index."""
+def dataset_sessions(root: Path, name: str) -> list[Any]:
+    """The sessions (`siqa.dataset.units.Session`) of a batch named as findings name it (`label/split/batch`),
+    from the dataset index; none when the name is not one or the root does not hold it."""
     from siqa.dataset.batch import open_batches
     from siqa.dataset.errors import DatasetNotFound
 
+    parts = name.split("/")
+    if len(parts) != 3:
+        return []
+    try:
+        return list(open_batches(root, f"{parts[1]}/{parts[2]}", parts[0])[0].sessions)
+    except DatasetNotFound:
+        return []
+
+
+def _dataset_units(root: Path, batches: list[str]) -> Iterator[tuple[str, str, str, int, int]]:
+    """Sessions of each batch the findings name (`label/split/batch`), counted from the dataset index."""
     for name in batches:
-        parts = name.split("/")
-        if len(parts) != 3:
-            continue
-        try:
-            indexes = open_batches(root, f"{parts[1]}/{parts[2]}", parts[0])
-        except DatasetNotFound:
-            continue
-        for session in indexes[0].sessions:
+        for session in dataset_sessions(root, name):
             yield (session.site, name, session.key, len(session.interactions),
                    sum(len(i.participants) for i in session.interactions))
+
+
+def measured_unit(record: dict[str, Any]) -> tuple[FileId | None, str]:
+    """The file (if any) and the interaction key a `metrics.jsonl` record measured ("" for wider units)."""
+    unit, scope = str(record.get("unit") or ""), record.get("scope")
+    file_id = FileId.search(unit) if scope == Scope.FILE.value else None
+    return file_id, file_id.interaction_key if file_id else unit if scope == Scope.INTERACTION.value else ""
 
 
 def _measured_units(metrics: list[dict[str, Any]]) -> Iterator[tuple[str, str, str, int, int]]:
@@ -316,14 +352,12 @@ def _measured_units(metrics: list[dict[str, Any]]) -> Iterator[tuple[str, str, s
     files: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     interactions: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for record in metrics:
-        unit, scope = str(record.get("unit") or ""), record.get("scope")
-        file_id = FileId.search(unit) if scope == Scope.FILE.value else None
-        interaction = file_id.interaction_key if file_id else unit if scope == Scope.INTERACTION.value else ""
+        file_id, interaction = measured_unit(record)
         if interaction:
             session = interaction.rsplit("_", 1)[0]
             interactions[(record["site"], record["batch"], session)].add(interaction)
             if file_id:
-                files[(record["site"], record["batch"], session)].add(unit)
+                files[(record["site"], record["batch"], session)].add(str(file_id))
     for (site, batch, session), keys in sorted(interactions.items()):
         yield site, batch, session, len(keys), len(files[(site, batch, session)])
 
@@ -347,8 +381,7 @@ def write_site_tables(stats: SiteStats, out_dir: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in site_tables(stats).items():
-        with atomic_writer(folder / f"{name}.parquet", "wb") as handle:
-            table.to_parquet(handle, index=False)
+        write_frame(table, folder / f"{name}.parquet")
         with atomic_writer(folder / f"{name}.csv") as handle:
             table.to_csv(handle, index=False)
         written += [folder / f"{name}.parquet", folder / f"{name}.csv"]

@@ -19,6 +19,16 @@ OTHER_REASONS = "(other reasons)"
 SUMMARY_REASONS = 5  # most common reasons per code kept in summary.json
 
 
+def count_reason(reasons: Counter[str], reason: str) -> None:
+    """One more unit skipped for `reason`: at most MAX_REASONS distinct reasons, the rest counted together."""
+    reasons[reason if reason in reasons or len(reasons) < MAX_REASONS else OTHER_REASONS] += 1
+
+
+def top_reason(reasons: Counter[str]) -> tuple[str, int]:
+    """The most common reason and its units (ties: the first in order)."""
+    return min(reasons.items(), key=lambda item: (-item[1], item[0]))
+
+
 @dataclass
 class AuditSummary:
     findings: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (family, site, severity)
@@ -43,16 +53,13 @@ class AuditSummary:
         """Why each rule skipped its units (the `reason` of each skip record), so the summary can say it; at
         most MAX_REASONS distinct reasons a code, the rest counted together."""
         for skip in skips:
-            reasons = self.skip_reasons.setdefault(skip["code"], Counter())
-            reason = str(skip.get("reason") or "no reason given")
-            reasons[reason if reason in reasons or len(reasons) < MAX_REASONS else OTHER_REASONS] += 1
+            count_reason(self.skip_reasons.setdefault(skip["code"], Counter()),
+                         str(skip.get("reason") or "no reason given"))
 
     def top_skip_reason(self, code: str) -> tuple[str, int] | None:
         """The most common reason `code` skipped a unit, and for how many units (ties: the first in order)."""
         reasons = self.skip_reasons.get(code)
-        if not reasons:
-            return None
-        return min(reasons.items(), key=lambda item: (-item[1], item[0]))
+        return top_reason(reasons) if reasons else None
 
     def add(self, result: TaskResult) -> None:
         """A session's run figures; its findings and skips are counted once its batch is judged."""

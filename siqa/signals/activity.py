@@ -8,8 +8,8 @@ speech does not). Computed once per file, shared by timing, transcript and bleed
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import webrtcvad

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 import numpy as np
 
@@ -29,10 +29,10 @@ from siqa.dataset.errors import ReadError
 from siqa.dataset.meta import Segment, Word
 from siqa.dataset.units import Interaction, ParticipantFile, Session
 from siqa.signals.activity import file_activity
+from siqa.signals.alignment import file_timing
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.lexicon import content_words
 from siqa.signals.prompts import recorded_prompts
-from siqa.signals.alignment import file_timing
 
 
 @dataclass

@@ -18,6 +18,6 @@ def at_analysis_rate(pf: ParticipantFile, signals: SignalCache) -> np.ndarray:
         audio = pf.audio()
         if audio.sample_rate == ANALYSIS_RATE:
             return audio.mono.astype(np.float32, copy=False)
-        return soxr.resample(audio.mono, audio.sample_rate, ANALYSIS_RATE, quality="HQ").astype(np.float32)
+        return soxr.resample(audio.mono, audio.sample_rate, ANALYSIS_RATE, quality="HQ").astype(np.float32, copy=False)
 
     return signals.get("audio16k", str(pf.file_id), compute)

@@ -59,7 +59,8 @@ def estimate_bleed(own: np.ndarray, partner: np.ndarray, partner_only: np.ndarra
     usable = _usable_windows(partner_only, min(len(own), len(partner)), size)
     seconds = len(usable) * size / 2 / ANALYSIS_RATE
     if seconds < settings["min_partner_only_seconds"]:
-        raise Skip(f"only {seconds:.1f} s where the partner alone speaks (need {settings['min_partner_only_seconds']} s)")
+        raise Skip(f"only {seconds:.1f} s where the partner alone speaks "
+                   f"(need {settings['min_partner_only_seconds']} s)")
     usable = spread(usable, settings["max_windows"])  # enough for the estimate, spread over the recording
     window = np.hanning(size).astype(np.float32)  # single precision: half the FFT time, ample for a delay
     own_frames = _frames(own, usable, size)

@@ -8,7 +8,7 @@ only content words: function words and conversational fillers say nothing about 
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 

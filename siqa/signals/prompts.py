@@ -1,8 +1,9 @@
-"""The prompts `interactions.csv` records for the interactions being audited, and its columns as the release names them."""
+"""The prompts `interactions.csv` records for the interactions being audited, and its columns as the release
+names them."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from siqa.context import BatchInfo, RuleContext, Skip
 from siqa.dataset.errors import TableError

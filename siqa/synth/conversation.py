@@ -6,8 +6,9 @@ Times come from espeak-ng's word events, so the transcript is exact. VAD is deri
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -10,8 +10,9 @@ It edits the draft and returns the ground-truth fields it knows (magnitude, unit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -219,7 +220,8 @@ def _duplicate(draft, rng):
 @defect("timing_offset", "TS")
 def _timing_offset(draft, rng):
     fd = max(draft.files, key=lambda f: len(f.meta[VAD_KEY]))
-    offset_ms = float(rng.choice([-1, 1]) * np.exp(rng.uniform(np.log(50), np.log(1000))))  # log-uniform: small ones too
+    # log-uniform: small ones too
+    offset_ms = float(rng.choice([-1, 1]) * np.exp(rng.uniform(np.log(50), np.log(1000))))
     for key in (VAD_KEY, TRANSCRIPT_KEY):
         _shift_segments(fd.meta[key], offset_ms / 1000)
     return {"file": fd, "magnitude": round(offset_ms, 1), "unit": "ms"}
@@ -229,7 +231,8 @@ def _cut(draft: InteractionDraft, start: int, stop: int) -> None:
     for fd in draft.files:
         fd.clean = fd.clean[start:stop]
         _shift_segments(_speech_segments(fd), -start / SAMPLE_RATE)
-        fd.meta[TRANSCRIPT_KEY] = [s for s in _speech_segments(fd) if s["end"] > 0 and s["start"] < len(fd.clean) / SAMPLE_RATE]
+        length = len(fd.clean) / SAMPLE_RATE
+        fd.meta[TRANSCRIPT_KEY] = [s for s in _speech_segments(fd) if s["end"] > 0 and s["start"] < length]
 
 
 @defect("start_too_late", "TS", scope="interaction", stage="tracks")

@@ -85,7 +85,8 @@ def make_features(person: Person, envelope: np.ndarray, activity: np.ndarray, va
     scores = np.full((frames, 133, 1), 0.9)
     au_axes = person_rng.normal(0, 1, (24,))
     out: dict[str, np.ndarray] = {
-        "boxes_and_keypoints:box": np.tile(np.array([0.3, 0.2, 0.7, 0.9]), (frames, 1)) + rng.normal(0, 0.005, (frames, 4)),
+        "boxes_and_keypoints:box": (np.tile(np.array([0.3, 0.2, 0.7, 0.9]), (frames, 1))
+                                    + rng.normal(0, 0.005, (frames, 4))),
         "boxes_and_keypoints:is_valid_box": valid.copy(),
         "boxes_and_keypoints:keypoints": np.concatenate((keypoints, scores), axis=2),
         "movement:FAUValue": 0.2 + activity[:, None] * np.abs(au_axes) * 0.5 + 0.15 * _motion(rng, activity, 24)

@@ -19,9 +19,10 @@ the generator's. Speech is band-limited to 4 kHz (telephone recordings resampled
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import soundfile as sf

@@ -7,7 +7,7 @@ every synthesis process than they save."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -7,8 +7,9 @@ the unit explains it: neither a defect that expects its code nor one that `also`
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from siqa.findings import Finding
 
@@ -48,7 +49,8 @@ ALSO: dict[str, tuple[str, ...]] = {
     # a boundary placed into the neighbouring interaction's talk falls inside one of its utterances
     "start_too_early": ("TS002",), "end_too_late": ("TS002",),
     # a channel that holds the wrong voice, or the partner at nearly full level, contradicts its own timing
-    "swapped_channels": ("TS001", "TS004", "TS005", "BL001"), "duplicated_channel": ("TS001", "TS004", "TS005", "BL001", "RQ001", "RQ006"),
+    "swapped_channels": ("TS001", "TS004", "TS005", "BL001"),
+    "duplicated_channel": ("TS001", "TS004", "TS005", "BL001", "RQ001", "RQ006"),
     "high_bleed": ("TS004", "TS005"),
     # noise and hum hide quiet speech from the acoustic activity; dropouts silence words
     "low_snr": ("TS004", "TS005"), "mains_hum": ("TS004", "TS005", "RQ001"), "dropouts": ("TS005",),

@@ -4,7 +4,7 @@ the channel audio only. Breaths and laughs are quieter than the speaker's speech
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

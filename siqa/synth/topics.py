@@ -7,8 +7,8 @@ on the scenario's paraphrase pool (`siqa.synth.paraphrases`), which says the sam
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 

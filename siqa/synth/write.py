@@ -11,8 +11,8 @@ import json
 import os
 import tarfile
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,8 @@ class TarWriter:
     def add(self, archive: int, name: str, files: dict[str, bytes]) -> None:
         if archive not in self._open:
             self.batch_dir.mkdir(parents=True, exist_ok=True)
-            self._open[archive] = tarfile.open(self.batch_dir / f".{archive:04d}.tar.tmp", "w", format=tarfile.USTAR_FORMAT)
+            self._open[archive] = tarfile.open(self.batch_dir / f".{archive:04d}.tar.tmp", "w",
+                                               format=tarfile.USTAR_FORMAT)
         for ext, data in files.items():
             info = tarfile.TarInfo(f"{name}.{ext}")
             info.size, info.mtime, info.mode = len(data), 0, 0o644
@@ -109,7 +110,8 @@ def modality_members(name: str, fd: FileDraft, files: dict[str, bytes]) -> dict[
         else:
             for key, folder in (("metadata:vad", "vad"), ("metadata:transcript", "transcript")):
                 if key in fd.meta:
-                    out[f"metadata/{folder}/{name}.jsonl"] = "".join(json.dumps(s) + "\n" for s in fd.meta[key]).encode()
+                    lines = "".join(json.dumps(s) + "\n" for s in fd.meta[key])
+                    out[f"metadata/{folder}/{name}.jsonl"] = lines.encode()
             for key, value in fd.meta.items():
                 if key.startswith("annotations:"):
                     out[f"annotations/{key.split(':', 1)[1]}/{name}.json"] = json.dumps(value).encode()

@@ -32,7 +32,8 @@ def npz_bytes(arrays: dict[str, np.ndarray], compressed: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def member(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, link: str = "") -> tuple[tarfile.TarInfo, bytes]:
+def member(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE,
+           link: str = "") -> tuple[tarfile.TarInfo, bytes]:
     info = tarfile.TarInfo(name)
     info.type, info.linkname = kind, link
     info.size = len(data) if kind == tarfile.REGTYPE else 0

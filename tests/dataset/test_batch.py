@@ -70,7 +70,8 @@ def test_extracted_batch_groups_dyads_across_archives_and_reports_names(tmp_path
     _extracted_file(tmp_path, "improvised/dev/0000/0001", "V00_S0002_I00000003_P0004")
     _extracted_file(tmp_path, "improvised/dev/0000/0002", FILE_ID, ("wav",))  # a second copy
     _extracted_file(tmp_path, "improvised/dev/0000/0002", "V00_S0001_I0000000x_P0001", ("json",))
-    (tmp_path / "improvised/dev/0000/0002/link.wav").symlink_to(tmp_path / "improvised/dev/0000/0000" / f"{FILE_ID}.wav")
+    link = tmp_path / "improvised/dev/0000/0002/link.wav"
+    link.symlink_to(tmp_path / "improvised/dev/0000/0000" / f"{FILE_ID}.wav")
     _extracted_file(tmp_path, "naturalistic/dev/0000/0000", "V01_S0001_I00000001_P0009")
 
     improvised, naturalistic = open_batches(tmp_path, "dev/0")

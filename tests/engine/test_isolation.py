@@ -44,13 +44,13 @@ def broken_plugin(tmp_path, monkeypatch):
     dist = tmp_path / "broken_checks-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-checks\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[siqa.validators]\nbroken = broken_checks_module\n")
+    (dist / "entry_points.txt").write_text("[siqa.validators]\nXB = broken_checks_module\n")
     (tmp_path / "broken_checks_module.py").write_text(textwrap.dedent("""
         raise ImportError("this plugin needs a library that is not installed")
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(registry, "_LOADED", None)
-    yield "broken"
+    yield "XB"
     sys.modules.pop("broken_checks_module", None)
     registry._LOADED = None
 
@@ -59,5 +59,5 @@ def test_a_plugin_that_fails_to_import_is_reported_and_builtins_still_run(clean_
     outcome = run_audit(AuditOptions(batch=clean_tar_batch.batch, root=clean_tar_batch.root, out=tmp_path, jobs=1))
     findings = list(read_findings(outcome.findings_path))
     (failure,) = [f for f in findings if f.code == "SQ002"]
-    assert failure.evidence["plugin"] == "broken" and "not installed" in failure.evidence["traceback"]
+    assert failure.evidence["plugin"] == "XB" and "not installed" in failure.evidence["traceback"]
     assert outcome.summary.rule_seconds["IN001"] > 0

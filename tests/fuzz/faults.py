@@ -5,7 +5,8 @@ The plugin is installed the way any third-party plugin is (a `siqa.validators` e
 spawned workers load it too. Each rule does nothing unless its environment variable names a unit:
 `SIQA_FAULT_KILL` (`<file id>[:always],...`: SIGKILL the worker auditing that file, once unless `always`, counted in
 the folder `SIQA_FAULT_MARKS`), `SIQA_FAULT_RAISE` (`<file id>,...`: raise), `SIQA_FAULT_REMOVE` (paths relative to
-the root, removed after the batch is listed and before any file is read).
+the root, removed after the batch is listed and before any file is read), `SIQA_FAULT_HANG` (`<file id>,...`: the
+worker auditing that file marks it in `SIQA_FAULT_MARKS` as `<file id>.hang` and sleeps for ten minutes).
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ import resource
 import signal
 import subprocess
 import textwrap
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
-PLUGIN_CODES = ("RQ994", "RQ995", "RQ996")
+PLUGIN_CODES = ("XF994", "XF995", "XF996", "XF997")  # its own family: the built-in ones are reserved
 PLUGIN = textwrap.dedent('''
     """siqa fault-injection plugin (tests only)."""
 
     import multiprocessing
     import os
     import signal
+    import time
     from pathlib import Path
 
     from siqa.findings import Scope, Severity
@@ -68,11 +70,19 @@ PLUGIN = textwrap.dedent('''
         return ()
 
 
-    for function in (remove_files, raise_on, kill_worker):
+    def hang_worker(pf, ctx):
+        if str(pf.file_id) in _listed("SIQA_FAULT_HANG") and multiprocessing.parent_process() is not None:
+            (Path(os.environ["SIQA_FAULT_MARKS"]) / f"{pf.file_id}.hang").touch()
+            time.sleep(600)
+        return ()
+
+
+    for function in (remove_files, raise_on, kill_worker, hang_worker):
         function.__doc__ = DOC
-    rule("RQ994", "fault-remove-files", scope=Scope.BATCH, severity=Severity.INFO)(remove_files)
-    rule("RQ995", "fault-raise", scope=Scope.FILE, severity=Severity.INFO)(raise_on)
-    rule("RQ996", "fault-kill-worker", scope=Scope.FILE, severity=Severity.INFO)(kill_worker)
+    rule("XF994", "fault-remove-files", scope=Scope.BATCH, severity=Severity.INFO)(remove_files)
+    rule("XF995", "fault-raise", scope=Scope.FILE, severity=Severity.INFO)(raise_on)
+    rule("XF996", "fault-kill-worker", scope=Scope.FILE, severity=Severity.INFO)(kill_worker)
+    rule("XF997", "fault-hang-worker", scope=Scope.FILE, severity=Severity.INFO)(hang_worker)
 ''')
 
 
@@ -81,7 +91,7 @@ def install_plugin(folder: Path) -> Path:
     dist = folder / "siqa_faults-0.1.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: siqa-faults\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[siqa.validators]\nfaults = siqa_faults\n")
+    (dist / "entry_points.txt").write_text("[siqa.validators]\nXF = siqa_faults\n")
     (folder / "siqa_faults.py").write_text(PLUGIN)
     return folder
 

@@ -7,8 +7,8 @@ every fault test calls `fault`. `tests/fuzz/conftest.py` prints the totals at th
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from siqa.dataset.errors import ReadError, TableError
 
@@ -33,6 +33,21 @@ FOUND_AND_FIXED = (
     "The file list's problems (listed files that are absent, ids listed twice) were never reported.",
     "`siqa audit` error messages rendered dataset text as rich markup with raw control characters, and emoji codes.",
     "The reader's limits could not be set: `run_audit` never passed any.",
+    # issue 21, a hostile-input review (tests/fuzz/test_patch_hostile.py and beside the code each item guards)
+    "A link planted at a temporary file's name made `siqa apply --in-place` and `siqa revert` write outside the root.",
+    "A batch without a single fingerprint (only junk tar members, zero-byte files) exited 2 with no findings written.",
+    "A backup folder shipped beside a patches file made `siqa revert` replace a whole tar with bytes of its choosing.",
+    "A backup entry that was a link to the live file made `siqa apply --in-place` overwrite the only copy of the original.",
+    "Patch `copy` operations doubled the document at each step: 20 of them in a 1 KB patch took 35 s and 336 MB.",
+    "A patches file and its targets were read whole before any limit applied (a 3 GB line without newline: 6.5 GB).",
+    "A 512 MiB 8-bit 96 kHz WAV peaked at 3.2 GB and a 1.8 MB NPZ at 3.8 GB (limits per member): now refused, 174 MB.",
+    "Patch operations could nest a document past `json_depth`, ending `siqa apply` with a RecursionError traceback.",
+    "`siqa apply` wrote JSON other tools reject (`Infinity`, `NaN`) and changed bytes outside the fix (`1E5`, duplicate keys).",
+    "Row patches wrote spreadsheet formulas (`=`, `+`, `-`, `@`, tab or CR first) into the root CSV tables unannounced.",
+    "Raw ESC, BEL and direction-override characters in file names reached the dashboard, so a name could display spoofed.",
+    "IN019's message held the absolute path of the dataset root, which outputs shared as CI artifacts must not leak.",
+    "Ctrl-C sometimes printed a KeyboardInterrupt traceback; a full disk in `siqa apply` said `[Errno 28]` naming no file.",
+    "An audit killed with SIGKILL left its workers, fork server and resource tracker running, holding about 350 MB.",
 )
 """Bugs this suite found and that were fixed (SECURITY.md lists the same; a test keeps the two in step)."""
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from siqa.audit import AuditOptions, run_audit
+from siqa.asr.cache import read_stats
+from siqa.audit import CACHE_DIR, AuditOptions, run_audit
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthResult
 from tests.dataset.helpers import snapshot
@@ -61,8 +62,8 @@ def _plant(batch: SynthResult, crafted: list[Path]) -> dict[Path, str]:
 
 
 def _audit(root: Path, batch: str, out: Path) -> list:
-    outcome = run_audit(AuditOptions(batch=batch, root=root, out=out, jobs=1, cache=False,
-                                     ignore=["TR", "ID"]))  # speech and voice models: covered by their suites
+    """Every rule family, the ASR cross-check with the bundled Whisper model among them."""
+    outcome = run_audit(AuditOptions(batch=batch, root=root, out=out, jobs=1))
     return list(read_findings(outcome.findings_path))
 
 
@@ -85,6 +86,7 @@ def test_a_batch_with_every_crafted_file_and_table_audits_and_names_each(batch_c
     findings = _audit(batch_copy.root, batch_copy.batch, tmp_path / "out")
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(str(tmp_path / "out"))} == before
     _assert_named(findings, planted)
+    assert read_stats(tmp_path / "out" / CACHE_DIR)["transcribed_clips"] > 0, "the crafted audio met real ASR"
     table_errors = {f.path for f in findings if f.code == "IN019"}
     assert table_errors == {"interactions.csv", "participants.csv", "relationships.csv"}
     listing = [f.message for f in findings if f.code == "IN021"]

@@ -22,7 +22,6 @@ from siqa.reports.site_tables import UNITS_JSONL
 from tests.fuzz import faults
 from tests.fuzz.figures import fault
 
-IGNORE = ["TR", "ID"]  # speech and voice models: slow, and covered by their own suites
 STREAMS = (outputs.FINDINGS_JSONL, outputs.SKIPS_JSONL, outputs.METRICS_JSONL, UNITS_JSONL)
 
 
@@ -47,7 +46,7 @@ def uninterrupted(fuzz_batch, tmp_path_factory) -> tuple[str, int]:
     out = tmp_path_factory.mktemp("reference")
     log = out / CACHE_DIR / f"{CACHE_FILE}-wal"
     sizes = []
-    outcome = run_audit(AuditOptions(batch=fuzz_batch.batch, root=fuzz_batch.root, out=out, jobs=1, ignore=IGNORE),
+    outcome = run_audit(AuditOptions(batch=fuzz_batch.batch, root=fuzz_batch.root, out=out, jobs=1),
                         progress=lambda event, n, s: sizes.append(log.stat().st_size) if event == "done" else None)
     return outcome.findings_path.read_text(), sizes[0]
 
@@ -58,8 +57,7 @@ def reference(uninterrupted) -> str:
 
 
 def _audit(batch, out: Path, jobs: int = 1, cache: bool = True) -> str:
-    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=out, jobs=jobs, cache=cache,
-                                     ignore=IGNORE))
+    outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=out, jobs=jobs, cache=cache))
     return outcome.findings_path.read_text()
 
 
@@ -88,7 +86,9 @@ def test_killed_workers_and_a_raising_rule_are_reported_and_a_rerun_loses_nothin
     assert kills.count(killed_once) == 1 and kills.count(killed_always) in (2, 3), kills
 
     (crash,) = _lines(faulted, codes=("SQ001",))
-    assert raising in crash and "RQ995" in crash and "fault injected" in crash
+    crashed = json.loads(crash)
+    assert (crashed["file_id"], crashed["evidence"]["rule"]) == (raising, "XF995")
+    assert crashed["evidence"]["error"] == f"RuntimeError: fault injected on {raising}"
     (died,) = _lines(faulted, codes=("SQ003",))
     assert f'"session_key": "{second.key}"' in died
     assert sorted(_lines(faulted, first.key)) == sorted(_lines(reference, first.key) + [crash])
@@ -104,7 +104,7 @@ def test_a_full_disk_mid_run_stops_with_a_clear_error_and_the_rerun_finishes_the
     reference, first_session = uninterrupted
     out = tmp_path / "out"
     command = [sys.executable, "-m", "siqa", "audit", "--root", str(batch_copy.root), "--batch", batch_copy.batch,
-               "--out", str(out), "--jobs", "1", "--no-report", *(f"--ignore={code}" for code in IGNORE)]
+               "--out", str(out), "--jobs", "1", "--no-report"]
     full = subprocess.run(command, capture_output=True, text=True, timeout=300,
                           preexec_fn=lambda: faults.limit_file_size(first_session + 4096))
     fault("full disk")
@@ -139,7 +139,7 @@ def test_a_really_full_disk_on_a_small_tmpfs(batch_copy, reference, tmp_path):
     small.mkdir()
     kept.mkdir()
     audit = (f"{sys.executable} -m siqa audit --root {batch_copy.root} --batch {batch_copy.batch} --out {small} "
-             f"--jobs 1 --no-report " + " ".join(f"--ignore={code}" for code in IGNORE))
+             "--jobs 1 --no-report")
     script = f"mount -t tmpfs -o size=48k tmpfs {small} && {{ {audit}; rc=$?; cp -a {small}/. {kept}/; exit $rc; }}"
     full = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300)
     fault("full disk")

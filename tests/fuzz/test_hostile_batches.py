@@ -36,8 +36,7 @@ def _add_members(tar_path: Path, members: list[tuple[tarfile.TarInfo, bytes | No
 
 
 def _audit(result, out):
-    outcome = run_audit(AuditOptions(batch=result.batch, root=result.root, out=out, jobs=1, cache=False,
-                                     ignore=["TR", "ID"]))  # speech and voice models: covered by their suites
+    outcome = run_audit(AuditOptions(batch=result.batch, root=result.root, out=out, jobs=1, cache=False))
     return list(read_findings(outcome.findings_path))
 
 

@@ -65,8 +65,8 @@ def test_a_read_only_root_with_unreadable_files_audits_and_is_never_written(fuzz
 
     try:
         audit = subprocess.run([sys.executable, "-m", "siqa", "audit", "--root", str(root), "--batch",
-                                fuzz_batch.batch, "--out", str(out), "--jobs", "1", "--format", "jsonl", "--ignore=TR",
-                                "--ignore=ID"], capture_output=True, text=True, timeout=300,
+                                fuzz_batch.batch, "--out", str(out), "--jobs", "1", "--format", "jsonl"],
+                               capture_output=True, text=True, timeout=300,
                                preexec_fn=faults.unprivileged())
         after = _state(tmp_path, skip=out)
     finally:

@@ -99,7 +99,7 @@ def check_csv(case: tuple[str, bytes]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{name}.csv"
         path.write_bytes(data)
-        with attempt("csv", str(path)):
+        with attempt("csv", path.name):  # a root table is named relative to the root: by its name
             frame = load_table(path, name)
             assert set(REQUIRED_COLUMNS[name]) <= set(frame.columns)
             assert all(isinstance(v, str) for column in frame.columns for v in frame[column])

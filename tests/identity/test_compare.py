@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from siqa.config import RuleSet
-from siqa.identity.compare import compare
+from siqa.identity import store
+from siqa.identity.compare import NO_FINGERPRINT, compare
 from siqa.synth.fingerprints import draw_release
 
 
@@ -109,4 +110,11 @@ def test_a_release_without_recurring_people_is_not_calibrated(settings):
     assert (
         comparison.calibration is None and not comparison.report["calibrated"] and comparison.report["reason"]
     )
+    assert comparison.splits == [] and comparison.merges == []
+
+
+def test_an_empty_store_is_an_empty_comparison_with_its_reason(settings):
+    comparison = compare(store.frame([]), settings)
+    assert len(comparison.appearances) == 0 and comparison.calibration is None
+    assert comparison.report["appearances"] == 0 and comparison.report["reason"] == NO_FINGERPRINT
     assert comparison.splits == [] and comparison.merges == []

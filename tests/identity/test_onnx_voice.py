@@ -12,8 +12,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from siqa.config import RuleSet
 from siqa.findings import Severity
-from siqa.identity.onnx_voice import OnnxVoice, onnx_voice
-from siqa.identity.voice import voice_backend
+from siqa.identity.onnx_voice import PCM_SCALE, OnnxVoice, log_mel_fbank, onnx_voice
+from siqa.identity.voice import mel_basis, voice_backend
 from tests.identity.conftest import dyad
 
 MELS, DIMS = 80, 16
@@ -78,3 +78,19 @@ def test_the_rule_set_selects_the_model_and_a_missing_model_is_an_error(model_pa
     assert voice_backend(settings) is onnx_voice(str(model_path), 100)
     with pytest.raises(FileNotFoundError, match="not found"):
         OnnxVoice.load(tmp_path / "absent.onnx", 100)
+
+
+def test_log_mel_features_are_librosas_without_librosa(utterances):
+    """The model's input: siqa's HTK mel bank on 512-point frames equals librosa's melspectrogram, so librosa (and
+    numba, llvmlite) need not be installed for the ONNX backend."""
+    librosa = pytest.importorskip("librosa", reason="librosa is the reference here, a test-only dependency")
+    np.testing.assert_allclose(mel_basis(80, 512, 20.0, 7600.0, "htk"),
+                               librosa.filters.mel(sr=16000, n_fft=512, n_mels=80, fmin=20.0, fmax=7600.0, htk=True),
+                               atol=1e-7)
+    audio = utterances[("mid", 0)].astype(np.float32)
+    reference = librosa.feature.melspectrogram(
+        y=audio * PCM_SCALE, sr=16000, n_fft=512, win_length=400, hop_length=160, window="hamming", center=False,
+        n_mels=80, fmin=20.0, fmax=7600.0, htk=True, power=2.0)
+    ours = log_mel_fbank(audio, 80)
+    assert ours.shape == reference.T.shape
+    np.testing.assert_allclose(ours, np.log(np.maximum(reference, np.finfo(np.float32).eps)).T, atol=2e-3)

@@ -51,8 +51,8 @@ def build_dataset(root: Path) -> Path:
         VAD: "".join(json.dumps(s) + "\n" for s in SEGMENTS).encode(),
         TRANSCRIPT: b'{"start": 0.5, "end": 1.5, "transcript": "hello", "words": []}\n',
         ANNOTATION: b'[{"start_time": 1.0, "end_time": 2.0, "label": "smile"}]',
-        INTERACTIONS: ('interaction_key,session_key,prompt\r\nV00_S0001_I00000001,V00_S0001,"Plan a trip, then\n'
-                       'argue about ""it"""\r\nV00_S0001_I00000002,V00_S0001,Talk about food\r\n').encode(),
+        INTERACTIONS: (b'interaction_key,session_key,prompt\r\nV00_S0001_I00000001,V00_S0001,"Plan a trip, then\n'
+                       b'argue about ""it"""\r\nV00_S0001_I00000002,V00_S0001,Talk about food\r\n'),
         "participants.csv": b"participant_id,age\nP0001,34\nP0002,29\n",
     }
     for relative, data in files.items():

@@ -14,8 +14,20 @@ from siqa.findings import Applicability
 from siqa.patches.backup import MANIFEST
 from siqa.patches.model import read_patches
 from siqa.patches.write import write_patches
-from tests.patches.conftest import (ANNOTATION, EXTRACTED, EXTRACTED2, FID, INTERACTIONS, SORTED, TAR, TRANSCRIPT,
-                                    VAD, finding, snapshot, standard_findings)
+from tests.patches.conftest import (
+    ANNOTATION,
+    EXTRACTED,
+    EXTRACTED2,
+    FID,
+    INTERACTIONS,
+    SORTED,
+    TAR,
+    TRANSCRIPT,
+    VAD,
+    finding,
+    snapshot,
+    standard_findings,
+)
 
 CHANGED = sorted([EXTRACTED, TAR, VAD, TRANSCRIPT, ANNOTATION, INTERACTIONS])
 
@@ -113,12 +125,13 @@ def test_only_and_select_choose_fixes_and_in_place_runs_add_up(cli, dataset, pat
     assert snapshot(dataset) == snapshot(pristine)
 
 
-def test_a_file_patched_then_audited_again_takes_the_new_patches_and_reverts_to_the_first_original(
+def test_a_file_patched_then_audited_again_takes_the_new_patches_and_reverts_one_patches_file_at_a_time(
         cli, dataset, tmp_path):
     before = snapshot(dataset)
     write_patches(standard_findings()[:1], dataset, tmp_path / "first")
     assert cli("apply", tmp_path / "first" / "patches.jsonl", "--root", dataset, "--in-place",
                "--backup-dir", tmp_path / "backup").exit_code == 0
+    first = snapshot(dataset)
     write_patches(standard_findings()[1:2], dataset, tmp_path / "second")  # hashes of the patched file
     second = ["apply", tmp_path / "second" / "patches.jsonl", "--root", dataset, "--in-place",
               "--backup-dir", tmp_path / "backup"]
@@ -127,10 +140,11 @@ def test_a_file_patched_then_audited_again_takes_the_new_patches_and_reverts_to_
     assert extracted["id"] == FID and extracted["metadata:vad"] == SORTED
     again = cli(*second)
     assert again.exit_code == 0 and "wrote" not in again.stderr
-    result = cli("revert", tmp_path / "second" / "patches.jsonl", "--root", dataset,
-                 "--backup-dir", tmp_path / "backup")
-    assert result.exit_code == 0, result.stderr
-    assert snapshot(dataset) == before
+    for patches, expected in (("second", first), ("first", before)):  # each undoes its own, the newest first
+        result = cli("revert", tmp_path / patches / "patches.jsonl", "--root", dataset,
+                     "--backup-dir", tmp_path / "backup")
+        assert result.exit_code == 0, result.stderr
+        assert snapshot(dataset) == expected
 
 
 def test_select_takes_codes_and_prefixes(cli, dataset, patches):

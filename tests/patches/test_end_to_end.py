@@ -47,7 +47,8 @@ def test_safe_then_unsafe_fixes_make_their_findings_disappear(layout, fixable_pr
     patches = tmp_path / "audit" / "patches.jsonl"
     ok = {f.id: f.applicability.value for r in read_patches(patches) for f in r.fixes if f.status is FixStatus.OK}
     fixed_by = {kind: Counter((f.code, f.unit_key, f.path) for f in first
-                              if f.fix is not None and f.fix.applicability.value == kind) for kind in ("safe", "unsafe")}
+                              if f.fix is not None and f.fix.applicability.value == kind)
+                for kind in ("safe", "unsafe")}
     assert sum(fixed_by["safe"].values()) + sum(fixed_by["unsafe"].values()) == len(ok)
     assert fixed_by["unsafe"] and (fixed_by["safe"] or layout == "modality")
 

@@ -18,6 +18,7 @@ from siqa.patches.ops import PatchError
 from tests.patches.conftest import tar_bytes
 from tests.patches.strategies import STYLES, documents
 
+
 @settings(max_examples=150, deadline=None)
 @given(documents, st.sampled_from(STYLES), st.sampled_from(["", "\n"]))
 @example({"0": ["\x85\u2028"]}, {"ensure_ascii": False, "separators": (",", ":")}, "")  # line breaks to str.splitlines

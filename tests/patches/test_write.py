@@ -9,8 +9,16 @@ import json
 from siqa.findings import Applicability
 from siqa.patches.model import FixStatus, read_patches
 from siqa.patches.write import write_patches
-from tests.patches.conftest import (EXTRACTED, FID, INTERACTIONS, TAR, TRANSCRIPT, VAD, finding,
-                                    standard_findings)
+from tests.patches.conftest import (
+    EXTRACTED,
+    FID,
+    INTERACTIONS,
+    TAR,
+    TRANSCRIPT,
+    VAD,
+    finding,
+    standard_findings,
+)
 
 
 def _records(out):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
+import pytest
+import soundfile
 from typer.testing import CliRunner, Result
 
 from siqa.findings import Severity
@@ -80,3 +83,16 @@ def test_gate_tool_errors_exit_2(tmp_path):
     (now / "findings.jsonl").write_text('{"code": "IN014"}\n')
     malformed = run("gate", now)
     assert malformed.exit_code == 2 and "not a findings file" in malformed.stderr
+
+
+def test_report_takes_the_clip_limits_from_the_command_line(report_batch, participants, tmp_path):
+    key = "V00_S0001_I00000001"
+    folder = write_folder(tmp_path / "audit", [finding("BL001", key=key, participant=participants[key][0],
+                                                       span=(1.0, 2.5))], units={("V00", BATCH): 1})
+    result = run("report", folder, "--root", report_batch.root, "--clip-seconds", "1.5", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    page = next((folder / "dashboard").rglob(f"{key}.html"))
+    html = page.read_text(encoding="utf-8")
+    clips = re.findall(r'<audio [^>]*src="([^"]+)"', html)
+    assert len(clips) == 3 and "first 1.5 s" in html  # each channel and both mixed, cut to the limit
+    assert all(soundfile.info(str(page.parent / clip)).duration == pytest.approx(1.5, abs=0.05) for clip in clips)

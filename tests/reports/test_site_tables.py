@@ -11,8 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from siqa.findings import Severity
-from siqa.reports.site_tables import (SITE, SITE_BATCH, ReportInputError, SiteStats, numeric_evidence,
-                                      read_folder, read_folders, site_tables, write_site_tables)
+from siqa.reports.site_tables import (
+    SITE,
+    SITE_BATCH,
+    ReportInputError,
+    SiteStats,
+    numeric_evidence,
+    read_folder,
+    read_folders,
+    site_tables,
+    write_site_tables,
+)
 from tests.reports.conftest import BATCH, finding, write_folder
 
 

@@ -9,6 +9,11 @@ from siqa.registry import get_rule
 from siqa.signals.activity import FRAME_SECONDS, file_activity
 
 
+def _share(speech: np.ndarray, word) -> float:
+    """The share of the word's frames that the activity marks as speech."""
+    return float(speech[int(word.start / FRAME_SECONDS):int(word.end / FRAME_SECONDS) + 1].mean())
+
+
 def test_own_words_are_speech_and_partner_bleed_is_not(clean_tar_batch):
     (index,) = open_batches(clean_tar_batch.root, clean_tar_batch.batch)
     ruleset = RuleSet.load("default")
@@ -22,13 +27,9 @@ def test_own_words_are_speech_and_partner_bleed_is_not(clean_tar_batch):
             speech = file_activity(pf, partner, ctx).speech
             own = [w for seg in pf.meta().transcript().items for w in seg.words]
             other = [w for seg in partner.meta().transcript().items for w in seg.words]
-
-            def share(word):
-                return speech[int(word.start / FRAME_SECONDS):int(word.end / FRAME_SECONDS) + 1].mean()
-
-            own_hits += [share(w) for w in own]
+            own_hits += [_share(speech, w) for w in own]
             # partner words while this person is silent: only bleed is in this channel
             quiet = [w for w in other if not any(o.start - 0.3 < w.end and w.start < o.end + 0.3 for o in own)]
-            bleed_hits += [share(w) for w in quiet]
+            bleed_hits += [_share(speech, w) for w in quiet]
     assert np.median(own_hits) > 0.8
     assert bleed_hits and np.mean(bleed_hits) < 0.05

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import IO
 
 from blake3 import blake3
 
@@ -105,7 +106,8 @@ class Blob:
         with self.open(kind) as handle:
             size = handle.seek(0, io.SEEK_END)
             hasher.update(size.to_bytes(8, "little"))
-            ranges = [(0, size)] if kind != "mp4" or size <= 2 * VIDEO_EDGE else [(0, VIDEO_EDGE), (size - VIDEO_EDGE, size)]
+            ranges = ([(0, size)] if kind != "mp4" or size <= 2 * VIDEO_EDGE
+                      else [(0, VIDEO_EDGE), (size - VIDEO_EDGE, size)])
             for start, stop in ranges:
                 handle.seek(start)
                 while start < stop:

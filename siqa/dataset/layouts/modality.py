@@ -8,8 +8,9 @@ the whole split is batch 0000, and the index says so (an IndexProblem of kind "f
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any, Collection, Iterator
+from typing import Any
 
 from siqa.dataset.decode import DEFAULT_LIMITS, Limits
 from siqa.dataset.errors import DatasetNotFound, TableError

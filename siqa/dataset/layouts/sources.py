@@ -6,8 +6,9 @@ Sources hold locations and limits only: they pickle to workers and open files on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -1,23 +1,27 @@
 """The report of one or several audit output folders: site tables, then a static HTML dashboard.
 
-The dashboard is one folder of plain files that opens from disk with no network: plotly.js and the page script
-are local assets, and pages are rendered by jinja2 with autoescape on, so every text from the dataset (ids,
-messages, evidence, transcripts) is escaped. No page grows with the release: pages are split per site, batch
-and rule family, finding lists are paginated, and only interactions with findings get a page. The folder is
-built beside the old one and swapped in, so a reader never sees half a dashboard.
+The dashboard is one folder of plain files that opens from disk with no network: charts are SVG drawn at build
+time (plots.py) and the page scripts are local assets, and pages are rendered by jinja2 with autoescape on, so
+every text from the dataset (ids, messages, evidence, transcripts) is escaped. No page grows with the release:
+pages are split per site, batch and rule family, finding lists are paginated, and release-wide lists page their
+rows from data files (lists.py). Every interaction the report knows gets a page, flagged or clean (catalog.py).
+Pages are built only when their inputs changed, interaction pages in parallel (render.py). The folder is built
+beside the old one and swapped in, so a reader never sees half a dashboard.
+
+A curator's decisions (`siqa.decisions`) are made in the browser (review.js) and read back here: a finding
+rejected as not a defect is shown "reviewed: not a defect" and counts against nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from importlib.resources import files
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,67 +30,108 @@ import numpy as np
 import pandas as pd
 
 from siqa.config import RuleSet
+from siqa.decisions import Decisions, finding_key
 from siqa.findings import Finding
 from siqa.norms import JUDGED_WITH
 from siqa.registry import FAMILIES, RegistryError, all_rules, get_rule
-from siqa.reports.dashboard import links, plots
-from siqa.reports.dashboard.interaction import interaction_view
-from siqa.reports.dashboard.media import DatasetLookup, Unavailable
-from siqa.reports.outputs import METRICS_JSONL, SKIPS_JSONL
-from siqa.reports.site_tables import (SEVERITIES, SiteStats, folder_findings, read_folders, site_tables,
-                                      write_site_tables)
+from siqa.reports.dashboard import links, lists, plots, render
+from siqa.reports.dashboard.catalog import Entry, Place, catalog
+from siqa.reports.dashboard.clips import DEFAULT_LIMITS, MediaLimits
+from siqa.reports.dashboard.coverage import Coverage
+from siqa.reports.dashboard.evidence import link_unit_pages, write_evidence_pages
+from siqa.reports.dashboard.visible import visible_text
+from siqa.reports.outputs import METRICS_JSONL
+from siqa.reports.site_tables import (
+    SEVERITIES,
+    SiteStats,
+    folder_findings,
+    read_folder,
+    site_tables,
+    write_site_tables,
+)
 
 DASHBOARD_DIR = "dashboard"
 PAGE_SIZE = 500
-NO_ROOT = "no dataset root was given (`siqa report --root DIR`)"
 _HERE = Path(__file__).parent
+ASSETS = ("dashboard.css", "dashboard.js", "review.js", "evidence.css", "evidence.js")
 
 
 @dataclass(frozen=True)
 class ReportOutcome:
     tables: list[Path]
     dashboard: Path  # its index.html
+    rendered: int = 0  # pages built this time
+    kept: int = 0  # pages kept from the last build (their inputs had not changed)
 
 
 def build_reports(out_dir: Path, root: Path | None, sources: Sequence[Path] = (),
-                  page_size: int = PAGE_SIZE, ruleset: RuleSet | None = None) -> ReportOutcome:
+                  page_size: int = PAGE_SIZE, ruleset: RuleSet | None = None,
+                  decisions: Decisions | None = None, workers: int = 1,
+                  limits: MediaLimits = DEFAULT_LIMITS) -> ReportOutcome:
     """Tables (`<out>/tables/`) and dashboard (`<out>/dashboard/`) of the audit output folders `sources`
     (default: `out_dir` itself). `root` is the dataset, for waveforms and transcripts (None: left out).
     `ruleset`, the rule set the folders were audited with, gives the site pages each norm's threshold (an
     audit folder does not record its rule set: without one, the thresholds are left out and the page says
-    so)."""
+    so). `decisions`: a curator's, whose rejected findings count against nothing. `workers`: processes that
+    build interaction pages. `limits`: what their clips, pictures and frames may cost (docs/dashboard.md)."""
     folders = list(sources) or [out_dir]
-    stats = read_folders(folders, root)
+    rejected = decisions.rejected_findings() if decisions else frozenset()
+    stats, coverage = SiteStats(), Coverage()
+    for folder in folders:
+        folder_stats = read_folder(folder, root, rejected)
+        coverage.add_folder(folder, folder_stats)
+        stats += folder_stats
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = write_site_tables(stats, out_dir)
-    findings = (f for folder in folders for f in folder_findings(folder))
-    index = build_dashboard(out_dir / DASHBOARD_DIR, stats, findings, root, page_size, ruleset=ruleset,
-                            skips=read_skips(folders))
-    return ReportOutcome(tables, index)
+    findings = [f for folder in folders for f in folder_findings(folder)]
+    outcome = write_dashboard(out_dir / DASHBOARD_DIR, stats, findings, root, page_size, ruleset=ruleset,
+                              coverage=coverage, decisions=decisions, workers=workers, folders=folders,
+                              limits=limits)
+    return replace(outcome, tables=tables)
 
 
 def build_dashboard(folder: Path, stats: SiteStats, findings: Iterable[Finding], root: Path | None,
+                    page_size: int = PAGE_SIZE, **options: Any) -> Path:
+    """`write_dashboard`, returning the dashboard's index.html."""
+    return write_dashboard(folder, stats, findings, root, page_size, **options).dashboard
+
+
+def write_dashboard(folder: Path, stats: SiteStats, findings: Iterable[Finding], root: Path | None,
                     page_size: int = PAGE_SIZE, ruleset: RuleSet | None = None,
-                    skips: SkipTally | None = None) -> Path:
-    """Every page of the dashboard into `folder` (replaced as a whole); returns its index.html. `skips` (the
-    folders' `skips.jsonl`, `read_skips`) are counted per rule on the overview; `ruleset` gives the site
-    pages' norms their thresholds."""
+                    coverage: Coverage | None = None, decisions: Decisions | None = None, workers: int = 1,
+                    folders: Sequence[Path] = (), limits: MediaLimits = DEFAULT_LIMITS) -> ReportOutcome:
+    """Every page of the dashboard into `folder` (replaced as a whole; pages whose inputs did not change are
+    kept from it). `coverage` (`Coverage.add_folder` of each folder) gives the overview, site and rule pages
+    what each rule checked; `ruleset` gives the site pages' norms their thresholds; `folders` name clean
+    interactions when there is no dataset root (their `metrics.jsonl`); `limits` bound the media."""
+    findings = list(findings)
+    decisions = decisions or Decisions()
+    rejected = decisions.rejected_findings()
+    coverage = coverage or Coverage()
+    coverage.add_findings(f for f in findings if f.caused_by is None and finding_key(f) not in rejected)
     staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        pages = Pages(staging)
-        pages.copy_assets()
+        pages = Pages(staging, dashboard_id(folder), rejected)
+        pages.copy_assets(decisions)
+        writer = render.Writer(pages, folder if folder.is_dir() else None,
+                               mark=lambda item: isinstance(item, Finding) and pages.reviewed(item))
         grouped = Grouped.of(findings)
+        entries = catalog(findings, folders, stats.batches, root)
         records = {name: frame.to_dict("records") for name, frame in site_tables(stats).items()}
-        pages.write(links.index(), "overview.html", **overview(stats, records),
-                    skipped=(skips or SkipTally()).rows(set(rule_codes(stats))))
+        paged = set(rule_codes(stats))
+        writer.write(links.index(), "overview.html", **overview(stats, records),
+                     skipped=coverage.skips.rows(paged), coverage=coverage.totals(paged))
         for site in stats.sites:
-            pages.write(links.site(site), "site.html", **site_view(records, site),
-                        norms=norm_view(records, site, ruleset, set(rule_codes(stats))))
+            writer.write(links.site(site), "site.html", **site_view(records, site),
+                         norms=norm_view(records, site, ruleset, paged), coverage=coverage.rows(site=site, paged=paged))
         for code in rule_codes(stats):
-            pages.write(links.rule(code), "rule.html", **rule_view(stats, records, code))
-        write_finding_lists(pages, grouped, page_size)
-        write_interaction_pages(pages, grouped, root)
+            writer.write(links.rule(code), "rule.html", **rule_view(stats, records, code),
+                         coverage=coverage.rows(code=code, paged=paged))
+        write_interaction_pages(writer, grouped, entries, root, workers, limits)
+        write_finding_lists(writer, grouped, page_size)
+        write_release_lists(writer, grouped, entries)
+        writer.finish()
         old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
         if folder.exists():
             folder.rename(old)
@@ -94,26 +139,43 @@ def build_dashboard(folder: Path, stats: SiteStats, findings: Iterable[Finding],
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return folder / links.index()
+    return ReportOutcome([], folder / links.index(), writer.rendered, writer.kept)
+
+
+def dashboard_id(folder: Path) -> str:
+    """The dashboard's id in the browser, which keeps decisions under it: the same for every build into the
+    same folder (decisions survive a re-report), another for another folder."""
+    return hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:12]
 
 
 class Pages:
-    """Renders templates into the dashboard folder; every page gets `base`, the way back to the folder."""
+    """Renders templates into the dashboard folder; every page gets `base`, the way back to the folder, and
+    the dashboard's id."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, dashboard: str = "", rejected: frozenset[str] | set[str] = frozenset()
+                 ) -> None:
+        self.folder, self.rejected = folder, rejected
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
-                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(links=links, FAMILIES=FAMILIES, SEVERITIES=SEVERITIES, titles=rule_titles())
+                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                      finalize=visible_text)  # control and bidi characters shown, not acted on
+        self.env.globals.update(links=links, FAMILIES=FAMILIES, SEVERITIES=SEVERITIES, titles=rule_titles(),
+                                dashboard_id=dashboard, finding_key=finding_key, fix_key=lists.fix_key,
+                                reviewed=self.reviewed)
         self.env.filters.update(pct=_pct, score=_score, heat=_heat, pretty=_pretty, seconds=_seconds,
                                 number=_number)
 
-    def copy_assets(self) -> None:
+    def reviewed(self, finding: Finding) -> bool:
+        """Rejected by the curator as not a defect (`siqa report --decisions`)."""
+        return bool(self.rejected) and finding_key(finding) in self.rejected
+
+    def copy_assets(self, decisions: Decisions) -> None:
+        """The page scripts and style, and the decisions read back (`siqa report --decisions`), which the
+        browser shows as made until the curator changes them."""
         assets = self.folder / "assets"
         assets.mkdir(parents=True)
-        shutil.copyfile(str(files("plotly") / "package_data" / "plotly.min.js"), assets / "plotly.min.js")
-        for name in ("dashboard.css", "dashboard.js"):
+        for name in ASSETS:
             shutil.copyfile(_HERE / "static" / name, assets / name)
+        (assets / "decisions.js").write_text(f"self.siqaSeed = {decisions.to_json()};\n", encoding="utf-8")
 
     def write(self, path: str, template: str, **context: Any) -> None:
         target = self.folder / path
@@ -165,6 +227,12 @@ class Grouped:
             items.sort(key=lambda f: (-f.severity.rank, f.code, *f.sort_key()))
         return cls(dict(lists), dict(interactions), anchors, dict(folded), roots)
 
+    def part(self, places: list[tuple[str, str, str]], lists: bool) -> Grouped:
+        """The same findings with only the interactions at `places` (a worker's share of the pages), and the
+        lists only where `lists` (pages made of them are written once)."""
+        return Grouped(self.lists if lists else {}, {p: self.interactions[p] for p in places}, self.anchors,
+                       self.folded, self.roots)
+
     def cause_anchor(self, finding: Finding) -> str | None:
         """Where the root of a folded finding is shown; None for a finding counted on its own."""
         root = self.roots.get(id(finding))
@@ -172,12 +240,14 @@ class Grouped:
 
 
 def _roots(ordered: list[Finding]) -> dict[int, Finding]:
-    """Each folded finding's root (by the consequence's id): the first counted finding its `caused_by` names."""
-    by_ref: dict[str, Finding] = {}
+    """Each folded finding's root (by the consequence's id): the first counted finding of its own batch that its
+    `caused_by` names (an audit folds findings within its batch, and merged folders may repeat a unit key)."""
+    by_ref: dict[tuple[str | None, str], Finding] = {}
     for finding in ordered:
         if finding.caused_by is None:
-            by_ref.setdefault(finding.ref, finding)
-    return {id(f): by_ref[f.caused_by] for f in ordered if f.caused_by is not None and f.caused_by in by_ref}
+            by_ref.setdefault((finding.batch, finding.ref), finding)
+    return {id(f): root for f in ordered
+            if f.caused_by is not None and (root := by_ref.get((f.batch, f.caused_by))) is not None}
 
 
 # Page contexts ----------------------------------------------------------------------------------------------
@@ -187,17 +257,19 @@ Records = dict[str, list[dict[str, Any]]]  # the site tables by name, as rows
 
 def overview(stats: SiteStats, records: Records) -> dict[str, Any]:
     scores, families = records["site_scores"], records["site_families"]
-    per_batch: dict[str, Counter[str]] = defaultdict(Counter)
+    per_batch: dict[tuple[str, str], float] = Counter()
     for row in records["batch_families"]:
-        per_batch[row["family"]][row["batch"]] += row["findings"]
+        per_batch[(row["batch"], row["family"])] += row["findings"]
     rates = _series(families, "site", "family", lambda r: 100 * r["rate"])
     scores_per_batch = _series(records["batch_scores"], "site", "batch", lambda r: r["score"])
+    family_names = sorted({family for _, family in per_batch})
     figures = {
         "rates": plots.bars("Interactions flagged per rule family (%)", rates, "family", "% flagged"),
         "scores": plots.lines("Site score per batch (% of interactions without warnings or errors)",
                               scores_per_batch, "batch", "score", from_zero=False),
-        "findings": plots.bars("Findings per batch and family", {f: dict(c) for f, c in per_batch.items()},
-                               "batch", "findings", stacked=True),
+        "findings": plots.heatmap("Findings per batch and family (click a cell for its list)", per_batch,
+                                  stats.batches, family_names, text=lambda r, c, v: f"{v:.0f}",
+                                  href=lambda batch, family: _filtered(links.family_list(family), batch=batch)),
     }
     sources = {stats.unit_sources.get(batch, "none") for batch in stats.batches}
     notes = []
@@ -231,52 +303,22 @@ def rule_rows(stats: SiteStats) -> list[dict[str, Any]]:
 def site_view(records: Records, site: str) -> dict[str, Any]:
     batches, cells, families = ([r for r in records[name] if r["site"] == site]
                                 for name in ("batch_scores", "batch_families", "site_families"))
-    trend = plots.lines(f"{site}: interactions flagged per family and batch (%)",
-                        _series(cells, "family", "batch", lambda r: 100 * r["rate"]), "batch", "% flagged")
+    rates = {(r["batch"], r["family"]): 100 * r["rate"] for r in cells if r["findings"]}
+    trend = plots.heatmap(f"{site}: interactions flagged per batch and family (%)", rates,
+                          [b["batch"] for b in batches], sorted({r["family"] for r in cells}),
+                          text=lambda r, c, v: f"{v:.0f}%",
+                          href=lambda batch, family: links.base_of(links.site(site))
+                          + links.findings(site, batch, family))
     return {"site": site, "summary": next(r for r in records["site_scores"] if r["site"] == site),
             "batches": batches, "families": families, "cells": {(r["batch"], r["family"]): r for r in cells},
             "figures": {"trend": trend}}
 
 
-MAX_REASONS = 200  # distinct skip reasons kept per rule; more are counted together
+def _filtered(path: str, **state: str) -> str:
+    """A link to a list, with the filters its page opens with."""
+    from urllib.parse import urlencode
 
-
-@dataclass
-class SkipTally:
-    """Units each rule could not judge (`skips.jsonl`): per rule, how many at each site, and why."""
-
-    units: dict[str, Counter[str]] = dataclass_field(default_factory=dict)  # code -> site -> units
-    reasons: dict[str, Counter[str]] = dataclass_field(default_factory=dict)  # code -> reason -> units
-
-    def add(self, record: dict[str, Any]) -> None:
-        code = str(record.get("code", ""))
-        self.units.setdefault(code, Counter())[str(record.get("site", ""))] += 1
-        reasons = self.reasons.setdefault(code, Counter())
-        reason = str(record.get("reason") or "no reason given")
-        reasons[reason if reason in reasons or len(reasons) < MAX_REASONS else "(other reasons)"] += 1
-
-    def rows(self, paged: set[str]) -> list[dict[str, Any]]:
-        """Per rule: units skipped, at which sites, the most common reason and how many units it covers, and
-        whether the rule has a page (`paged`: rules with findings or measurements)."""
-        out = []
-        for code, sites in sorted(self.units.items()):
-            reason, count = min(self.reasons[code].items(), key=lambda item: (-item[1], item[0]))
-            out.append({"code": code, "units": sum(sites.values()), "sites": dict(sorted(sites.items())),
-                        "reason": reason, "reason_units": count, "page": code in paged})
-        return out
-
-
-def read_skips(folders: Iterable[Path]) -> SkipTally:
-    """The skips of every folder (streamed); a folder without `skips.jsonl` (an old audit) has none."""
-    tally = SkipTally()
-    for folder in folders:
-        path = folder / SKIPS_JSONL
-        if path.is_file():
-            with open(path, encoding="utf-8") as handle:
-                for line in handle:
-                    if line.strip():
-                        tally.add(json.loads(line))
-    return tally
+    return f"{path}#{urlencode(state)}"
 
 
 def norm_view(records: Records, site: str, ruleset: RuleSet | None, paged: set[str]) -> dict[str, Any]:
@@ -321,12 +363,15 @@ def _threshold(norm: dict[str, Any], ruleset: RuleSet | None) -> str | None:
 
 
 def rule_view(stats: SiteStats, records: Records, code: str) -> dict[str, Any]:
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    counts: dict[tuple[str, str], float] = Counter()
     for (site, batch, c, _), n in stats.findings.items():
         if c == code:
-            counts[site][batch] += n
-    figures = {"counts": plots.bars(f"{code} findings per batch and site",
-                                    {s: dict(c) for s, c in counts.items()}, "batch", "findings")}
+            counts[(batch, site)] += n
+    figures = {"counts": plots.heatmap(
+        f"{code} findings per batch and site (click a cell for its list)", counts,
+        sorted({b for b, _ in counts}), sorted({s for _, s in counts}), text=lambda r, c, v: f"{v:.0f}",
+        href=lambda batch, site: links.base_of(links.rule(code)) + _filtered(links.rule_list(code), site=site,
+                                                                              batch=batch))}
     quantities: dict[tuple[str, str], dict[str, dict[str, list[float]]]] = defaultdict(
         lambda: defaultdict(dict))  # (quantity, source) -> site -> batch -> values
     for (site, batch, c, name, source), values in stats.values.items():
@@ -348,7 +393,8 @@ def rule_view(stats: SiteStats, records: Records, code: str) -> dict[str, Any]:
         doc = get_rule(code).doc
     except RegistryError:  # a code of a plugin this siqa does not have
         doc = ""
-    return {"code": code, "figures": figures, "quantities": sections, "table": table, "doc": doc}
+    return {"code": code, "figures": figures, "quantities": sections, "table": table, "doc": doc,
+            "listed": bool(counts)}
 
 
 def _series(rows: list[dict[str, Any]], trace: str, x: str, y: Any) -> plots.Series:
@@ -360,30 +406,51 @@ def _series(rows: list[dict[str, Any]], trace: str, x: str, y: Any) -> plots.Ser
 
 # Finding lists and interaction pages ------------------------------------------------------------------------
 
-def write_finding_lists(pages: Pages, grouped: Grouped, page_size: int) -> None:
+def write_finding_lists(writer: render.Writer, grouped: Grouped, page_size: int) -> None:
     for (site, batch, family), items in sorted(grouped.lists.items()):
         count = max(1, math.ceil(len(items) / page_size))
         for number in range(1, count + 1):
             rows = items[(number - 1) * page_size: number * page_size]
-            pages.write(links.findings(site, batch, family, number), "findings.html", site=site, batch=batch,
-                        family=family, number=number, count=count, total=len(items),
-                        rows=[(f, grouped.anchors.get(id(f)), grouped.folded.get(id(f), [])) for f in rows],
-                        codes=sorted({f.code for f in rows}))
+            writer.write(links.findings(site, batch, family, number), "findings.html", site=site, batch=batch,
+                         family=family, number=number, count=count, total=len(items),
+                         rows=[(f, grouped.anchors.get(id(f)), grouped.folded.get(id(f), [])) for f in rows],
+                         codes=sorted({f.code for f in rows}))
 
 
-def write_interaction_pages(pages: Pages, grouped: Grouped, root: Path | None) -> None:
-    lookup = DatasetLookup(root) if root is not None else None
+def write_interaction_pages(writer: render.Writer, grouped: Grouped, entries: dict[Place, Entry],
+                            root: Path | None, workers: int, limits: MediaLimits = DEFAULT_LIMITS) -> None:
+    """A page for every interaction known (`entries`; a clean one has no findings), through evidence.py.
+    Pages whose findings, recordings and media budget did not change are kept; the rest are built by `workers`
+    processes, each on a part of the interactions (the first also writes the pages evidence.py makes of the
+    lists). Each page's media budget is its share of the whole dashboard's, counted here over every page with
+    findings, so it is the same whichever worker builds the page, and whether it is built or kept."""
+    share = limits.page_share(sum(bool(items) for items in grouped.interactions.values()))
+    for place in entries:
+        grouped.interactions.setdefault(place, [])
+    changed = []
     for (batch, site, key), items in sorted(grouped.interactions.items()):
-        channels, unavailable = [], NO_ROOT
-        if lookup is not None:
-            try:
-                channels, unavailable = lookup.channels(batch, key), ""
-            except Unavailable as error:
-                unavailable = str(error)
-        pages.write(links.interaction(site, batch, key), "interaction.html", site=site, batch=batch, key=key,
-                    findings=[(f, grouped.cause_anchor(f)) for f in items],
-                    counted=sum(f.caused_by is None for f in items), families=sorted({f.family for f in items}),
-                    unavailable=unavailable, view=interaction_view(items, channels))
+        entry = entries.get((batch, site, key), Entry())
+        inputs = (str(root), entry.inputs, [(f, grouped.cause_anchor(f)) for f in items], limits, share)
+        if not writer.keep(links.interaction(site, batch, key), inputs):
+            changed.append((batch, site, key))
+    writer.rendered += len(changed)
+    shares = max(1, min(workers, len(changed) // 8))
+    parts = [grouped.part(changed[i::shares], lists=i == 0) for i in range(shares)]
+    link_unit_pages(grouped)  # evidence.py: here, not in a worker, so the lists written next link them
+    render.in_parallel(lambda part: write_evidence_pages(writer.pages, part, root, limits, share), parts, workers)
+
+
+def write_release_lists(writer: render.Writer, grouped: Grouped, entries: dict[Place, Entry]) -> None:
+    """Each rule's and family's release-wide list (rows in data files), and the search over interactions."""
+    folder = writer.pages.folder
+    rows = [(f, grouped.anchors.get(id(f)), len(grouped.folded.get(id(f), [])))
+            for items in grouped.lists.values() for f in items]
+    counts = Counter(f.code for f, _, _ in rows)
+    chunks = lists.write_rule_data(folder, rows, writer.pages.reviewed)
+    for path, context in lists.list_pages(chunks, counts):
+        writer.pages.write(path, "list.html", **context)
+    scripts = lists.write_search_data(folder, entries, grouped.interactions)
+    writer.pages.write(links.search(), "search.html", scripts=scripts, total=len(entries))
 
 
 # Filters ----------------------------------------------------------------------------------------------------

@@ -39,6 +39,34 @@ def interaction(site: str, batch: str, key: str) -> str:
     return f"interactions/{slug(site)}/{slug(batch)}/{slug(key)}.html"
 
 
+def rule_list(code: str) -> str:
+    """The release-wide list of one rule's findings (every site and batch)."""
+    return f"lists/rule-{slug(code)}.html"
+
+
+def family_list(family: str) -> str:
+    return f"lists/family-{slug(family)}.html"
+
+
+def list_data(code: str, chunk: int) -> str:
+    """The rows of one rule's release-wide list, `chunk` by chunk (a script: pages open from disk, where a
+    browser fetches no JSON)."""
+    return f"lists/data/{slug(code)}-{chunk}.js"
+
+
+def search() -> str:
+    return "search.html"
+
+
+def search_data(chunk: int) -> str:
+    return f"lists/data/interactions-{chunk}.js"
+
+
+def page_files(path: str) -> str:
+    """The folder of a page's own files (clips, frames), kept with the page when it is not built again."""
+    return f"{path.removesuffix('.html')}_files"
+
+
 def finding_anchor(number: int) -> str:
     """The id of the `number`-th finding (1-based, in `Finding.sort_key` order, each root followed by the
     findings folded into it) on its interaction page."""

@@ -1,4 +1,4 @@
-"""The dataset side of an interaction page: each channel's audio, speech activity and transcript.
+"""The dataset side of an interaction page: each channel's audio, speech activity, transcript and video.
 
 Only interactions with findings get a page, and they are read one at a time, so a report over a whole release
 decodes a small share of its audio and holds one interaction in memory.
@@ -13,6 +13,7 @@ import numpy as np
 
 from siqa.dataset.batch import BatchIndex, open_batches
 from siqa.dataset.errors import DatasetNotFound, ReadError
+from siqa.dataset.layouts.blob import Blob
 from siqa.dataset.meta import Segment
 from siqa.dataset.units import Interaction, ParticipantFile
 
@@ -21,10 +22,17 @@ from siqa.dataset.units import Interaction, ParticipantFile
 class Channel:
     file_id: str
     samples: np.ndarray | None = None
+    rate: int = 0
     duration: float = 0.0
     activity: list[tuple[float, float]] = field(default_factory=list)
     transcript: list[Segment] = field(default_factory=list)
+    video: Blob | None = None  # the MP4, decoded only for the frames a page shows
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def speaker(self) -> str:
+        """The participant part of the file id (`P0103`)."""
+        return self.file_id.rsplit("_", 1)[-1]
 
 
 class Unavailable(Exception):
@@ -75,7 +83,7 @@ def _channel(pf: ParticipantFile) -> Channel:
     channel = Channel(str(pf.file_id))
     try:
         audio = pf.audio()
-        channel.samples, channel.duration = audio.mono, audio.duration
+        channel.samples, channel.rate, channel.duration = audio.mono, audio.sample_rate, audio.duration
     except ReadError as error:
         channel.problems.append(f"audio not readable: {error}")
     try:
@@ -84,4 +92,15 @@ def _channel(pf: ParticipantFile) -> Channel:
         channel.transcript = list(meta.transcript().items)
     except ReadError as error:
         channel.problems.append(f"transcript and speech activity not readable: {error}")
+    channel.video = _video_blob(pf)
     return channel
+
+
+def _video_blob(pf: ParticipantFile) -> Blob | None:
+    """Where the file's MP4 bytes are: a per-file source's `blobs` (extracted and tar layouts) or a
+    per-modality source's `mp4`; None when it has none."""
+    if not pf.has("mp4"):
+        return None
+    source = pf.source
+    blob = source.blobs.get("mp4") if hasattr(source, "blobs") else getattr(source, "mp4", None)
+    return blob if isinstance(blob, Blob) else None

@@ -7,11 +7,16 @@ fails, a breach:
 - `rate`: a family's flagged-interaction rate at a site rose beyond its allowance, or passed its ceiling;
 - `score`: a site's score (interactions without warnings or errors) fell beyond its allowance.
 A check that cannot be judged (no baseline, no unit counts, too few interactions) is skipped with the reason.
+Both audits must be of this siqa's output schema major version (`siqa.schemas.version`): another major is
+refused; one older than versioned outputs is compared, with a note saying so.
+A finding a curator rejected (`siqa.decisions`, `siqa gate --decisions`) is reviewed, not a defect: it is
+counted in neither release, and the outputs say how many there were.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +26,7 @@ from siqa.findings import Finding, Severity
 from siqa.reports.gate.fingerprint import fingerprint, unmatched
 from siqa.reports.gate.policy import Policy
 from siqa.reports.site_tables import SITE, SiteStats, folder_findings, read_folder
+from siqa.schemas.version import check_folder
 
 _EPSILON = 1e-9
 
@@ -47,16 +53,30 @@ class Release:
     folder: Path
     stats: SiteStats
     findings: list[Finding]
+    rejected: Collection[str] = frozenset()
+    version_warning: str | None = None  # a folder older than versioned outputs: compared, and said so
 
     @classmethod
-    def read(cls, folder: Path) -> Release:
-        stats = read_folder(folder)
-        return cls(folder, stats, list(folder_findings(folder)))
+    def read(cls, folder: Path, rejected: Collection[str] = frozenset()) -> Release:
+        """The folder's audit; `IncompatibleOutput` when another major output schema wrote it."""
+        warning = check_folder(folder)
+        stats = read_folder(folder, rejected=rejected)
+        return cls(folder, stats, list(folder_findings(folder)), rejected, warning)
 
     @cached_property
     def counted(self) -> list[Finding]:
-        """The findings the gate counts: each defect once, at its root."""
-        return [f for f in self.findings if f.caused_by is None]
+        """The findings the gate counts: each defect once, at its root, and none a curator rejected."""
+        return [f for f in self.findings if f.caused_by is None and not self.is_reviewed(f)]
+
+    @cached_property
+    def reviewed(self) -> list[Finding]:
+        """The findings a curator rejected as not a defect."""
+        return [f for f in self.findings if f.caused_by is None and self.is_reviewed(f)]
+
+    def is_reviewed(self, finding: Finding) -> bool:
+        from siqa.decisions import finding_key  # siqa.decisions imports this package
+
+        return bool(self.rejected) and finding_key(finding) in self.rejected
 
     @cached_property
     def sites(self) -> list[dict[str, Any]]:
@@ -102,13 +122,15 @@ class GateResult:
         return id(finding) in self._new_ids
 
 
-def run_gate(current: Path, baseline: Path | None, policy: Policy) -> GateResult:
-    now = Release.read(current)
-    before = Release.read(baseline) if baseline is not None else None
+def run_gate(current: Path, baseline: Path | None, policy: Policy,
+             rejected: Collection[str] = frozenset()) -> GateResult:
+    """`rejected`: keys of findings a curator rejected (`Decisions.rejected_findings`), in either release."""
+    now = Release.read(current, rejected)
+    before = Release.read(baseline, rejected) if baseline is not None else None
     previous = Counter(fingerprint(f, policy.span_seconds) for f in before.counted) if before else Counter()
     new = unmatched(now.counted, previous, policy.span_seconds)
     checks = [*_new_errors(now, new, policy), *_rates(now, before, policy), *_scores(now, before, policy)]
-    notes = []
+    notes = [release.version_warning for release in (now, before) if release and release.version_warning]
     if before is None:
         notes.append("No baseline: every error finding counts as new, and rates are checked only against "
                      "their ceilings.")
@@ -116,6 +138,9 @@ def run_gate(current: Path, baseline: Path | None, policy: Policy) -> GateResult
         if release is not None and not any(release.interactions.values()):
             notes.append(f"{release.folder} has no unit counts (units.jsonl or metrics.jsonl): its rates and "
                          "scores could not be judged.")
+    if now.reviewed:
+        notes.append(f"{len(now.reviewed)} finding(s) reviewed: not a defect (rejected in the decisions file): "
+                     "not counted.")
     return GateResult(now, before, policy, checks, new, notes)
 
 

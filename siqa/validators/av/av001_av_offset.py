@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction, ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.mouth import Sync, file_sync
 from siqa.validators.per_file import each_participant
 
+SETTINGS = {
+    "min_offset_frames": Setting(1.5, "smallest offset reported (video frames at 30 Hz: 1.5 is 50 ms)"),
+    "min_confidence": Setting(0.5, "least confidence reported"),
+}
 
-@rule("AV001", "av-offset", scope=Scope.INTERACTION, severity=Severity.ERROR, reads=("wav", "npz"))
+
+@rule("AV001", "av-offset", scope=Scope.INTERACTION, severity=Severity.ERROR, reads=("wav", "npz"),
+      settings=SETTINGS)
 def av_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """The participant's video is offset against their audio (the mouth moves before or after the voice).
 
@@ -40,8 +46,8 @@ def av_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
 
     for pf, sync in each_participant(interaction.participants, compute):
         ctx.measure(pf, "av_offset_ms", sync.offset_ms)
-        small = abs(sync.offset_frames) < ctx.settings.get("min_offset_frames")
-        if small or sync.confidence < ctx.settings.get("min_confidence"):
+        small = abs(sync.offset_frames) < ctx.settings.min_offset_frames
+        if small or sync.confidence < ctx.settings.min_confidence:
             continue
         video = pf.path("mp4") if pf.has("mp4") else None
         direction = "lags" if sync.offset_frames > 0 else "leads"

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "max_drift_frames": Setting(2.0, "largest difference accepted (video frames; rounding leaves under one)"),
+}
 
 
-@rule("AV002", "frame-drift", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "mp4"))
+@rule("AV002", "frame-drift", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "mp4"),
+      settings=SETTINGS)
 def frame_drift(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """The MP4's frame count does not match the audio's duration at the video's frame rate.
 
@@ -34,7 +39,7 @@ def frame_drift(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     video, seconds = pf.video_info(), pf.audio_info().duration
     expected = seconds * video.fps
     drift = video.frames - expected
-    limit = ctx.settings.get("max_drift_frames")
+    limit = ctx.settings.max_drift_frames
     if abs(drift) <= limit or expected <= 0:
         return
     ratio = drift / expected

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.bleed import file_bleed
 
+SETTINGS = {
+    "max_level_db": Setting(-30.0, "loudest bleed accepted (dB; override it per site)"),
+    "min_confidence": Setting(0.3, "least confidence of the estimate for a finding"),
+}
 
-@rule("BL001", "bleed-level", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
+
+@rule("BL001", "bleed-level", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2,
+      settings=SETTINGS)
 def bleed_level(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """The partner is too loud in one's own close-talk channel (residual speaker bleed).
 
@@ -40,10 +46,10 @@ def bleed_level(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]
             continue
         ctx.measure(pf, "bleed_db", bleed.level_db)
         ctx.measure(pf, "bleed_lag_ms", bleed.lag_ms)
-        if bleed.level_db < ctx.settings.get("max_level_db") or bleed.confidence < ctx.settings.get("min_confidence"):
+        if bleed.level_db < ctx.settings.max_level_db or bleed.confidence < ctx.settings.min_confidence:
             continue
         yield ctx.report(pf, f"{pf.path('wav')}: the partner bleeds in at {bleed.level_db:.1f} dB "
-                             f"(limit {ctx.settings.get('max_level_db')} dB), {bleed.lag_ms:.2f} ms late",
+                             f"(limit {ctx.settings.max_level_db} dB), {bleed.lag_ms:.2f} ms late",
                          path=pf.path("wav"), confidence=bleed.confidence,
                          span=(bleed.spans[0][0], bleed.spans[-1][1]) if bleed.spans else None,
                          evidence={"level_db": round(bleed.level_db, 2), "lag_ms": round(bleed.lag_ms, 3),

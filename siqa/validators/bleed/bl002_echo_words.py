@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from siqa.context import RuleContext
 from siqa.dataset.meta import Word
 from siqa.dataset.schema import TRANSCRIPT_KEY
 from siqa.dataset.units import Interaction
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
-from siqa.registry import rule
+from siqa.patches.minimal import operations
+from siqa.registry import Setting, rule
 from siqa.signals.activity import FRAME_SECONDS, file_activity
 
 
@@ -30,7 +32,15 @@ def without_words(entries: list[dict[str, Any]], doomed: set[tuple[int, int]]) -
     return out
 
 
-@rule("BL002", "echo-words", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"))
+SETTINGS = {
+    "max_time_difference_seconds": Setting(0.1, "how close in time the partner's word must be"),
+    "max_own_speech_share": Setting(0.2, "most own speech a word's span may hold to count as heard through "
+                                         "bleed"),
+}
+
+
+@rule("BL002", "echo-words", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"),
+      settings=SETTINGS)
 def echo_words(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Transcript words of one participant that are the partner's words, heard through bleed.
 
@@ -47,7 +57,8 @@ def echo_words(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     `words` (text, times, the matching partner word's time), `count`.
 
     ## Fix
-    Removes those words (and segments left empty) from the transcript: unsafe, a person should confirm.
+    Removes those words (and segments left empty) from the transcript, word by word, and rewrites the text of
+    the segments that keep other words: unsafe, a person should confirm.
 
     ## Thresholds
     `max_time_difference_seconds`: how close in time the partner's word must be; `max_own_speech_share`: the most
@@ -64,7 +75,7 @@ def echo_words(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
         for seg in partner.meta().transcript().items:
             for w in seg.words:
                 theirs.setdefault(_key(w.word), []).append(w)
-        tolerance = ctx.settings.get("max_time_difference_seconds")
+        tolerance = ctx.settings.max_time_difference_seconds
         doomed, evidence = set(), []
         raw = pf.meta().raw.get(TRANSCRIPT_KEY, [])
         for i, seg in enumerate(pf.meta().transcript().items):
@@ -72,16 +83,17 @@ def echo_words(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
                 match = next((t for t in theirs.get(_key(w.word), []) if abs(t.start - w.start) <= tolerance), None)
                 if match is None:
                     continue
-                start, end = int(w.start / FRAME_SECONDS), max(int(w.end / FRAME_SECONDS), int(w.start / FRAME_SECONDS) + 1)
+                start = int(w.start / FRAME_SECONDS)
+                end = max(int(w.end / FRAME_SECONDS), start + 1)
                 share = float(speech[start:end].mean()) if end <= len(speech) else 1.0
-                if share <= ctx.settings.get("max_own_speech_share"):
+                if share <= ctx.settings.max_own_speech_share:
                     doomed.add((i, j))
                     evidence.append({"word": w.word, "start": w.start, "end": w.end, "partner_start": match.start,
                                      "own_speech_share": round(share, 3)})
         if not doomed:
             continue
         fix = Fix(Applicability.UNSAFE, pf.path("json"),
-                  [{"op": "replace", "path": f"/{TRANSCRIPT_KEY}", "value": without_words(raw, doomed)}],
+                  operations(pf.meta().raw, TRANSCRIPT_KEY, without_words(raw, doomed)),
                   f"remove {len(doomed)} echo word(s)")
         yield ctx.report(pf, f"{pf.path('json')}: {len(doomed)} transcript word(s) are the partner's, heard "
                              "through bleed", path=pf.path("json"), fix=fix,

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.activity import annotated_curve, file_activity
 from siqa.signals.audio import at_analysis_rate
 
@@ -18,8 +18,15 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / denominator) if denominator else 0.0
 
 
+SETTINGS = {
+    "min_swap_margin": Setting(0.2, "how much better the partner's VAD must explain both channels"),
+    "min_duplicate_correlation": Setting(0.98, "waveform correlation from which the channels are one "
+                                               "recording"),
+}
+
+
 @rule("BL003", "swapped-or-duplicated-channels", scope=Scope.INTERACTION, severity=Severity.ERROR,
-      reads=("wav", "json"))
+      reads=("wav", "json"), settings=SETTINGS)
 def swapped_or_duplicated_channels(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """The two channels are swapped (each holds the partner's voice) or are the same recording.
 
@@ -43,7 +50,7 @@ def swapped_or_duplicated_channels(interaction: Interaction, ctx: RuleContext) -
     wave_a, wave_b = at_analysis_rate(a, ctx.signals), at_analysis_rate(b, ctx.signals)
     n = min(len(wave_a), len(wave_b))
     same = _correlation(wave_a[:n], wave_b[:n])
-    if same >= ctx.settings.get("min_duplicate_correlation"):
+    if same >= ctx.settings.min_duplicate_correlation:
         yield ctx.report(interaction, f"{interaction.key}: both channels hold the same recording "
                                       f"(waveform correlation {same:.3f})", confidence=same,
                          evidence={"waveform_correlation": round(same, 4)})
@@ -55,7 +62,7 @@ def swapped_or_duplicated_channels(interaction: Interaction, ctx: RuleContext) -
         scores[str(pf.file_id)] = (_correlation(speech, annotated_curve(pf.meta().vad().items, frames)),
                                    _correlation(speech, annotated_curve(other.meta().vad().items, frames)))
     margin = min(partner - own for own, partner in scores.values())
-    if margin >= ctx.settings.get("min_swap_margin"):
+    if margin >= ctx.settings.min_swap_margin:
         yield ctx.report(interaction, f"{interaction.key}: channels are swapped (each channel's speech follows the "
                                       "partner's annotations)", confidence=min(1.0, margin),
                          evidence={fid: {"own_vs_annotated": round(own, 3), "partner_vs_annotated": round(p, 3)}

@@ -4,14 +4,20 @@ from typing import TYPE_CHECKING
 
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.compare import Split
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 
 if TYPE_CHECKING:
     from siqa.identity.release import ReleaseView
 
 
+SETTINGS = {
+    "min_confidence": Setting(0.8, "least calibrated probability (1 - p_same) that the separated groups are two "
+                                   "people"),
+}
+
+
 @rule("ID001", "one-id-two-people", scope=Scope.SESSION, severity=Severity.ERROR, reads=("wav", "npz"),
-      emitted=True)
+      emitted=True, settings=SETTINGS)
 def one_id_two_people(split: Split, appearance: int, view: ReleaseView, proposed_id: str) -> Finding | None:
     """One participant id given to two different people: the id's sessions fall into well-separated groups.
 

@@ -4,14 +4,20 @@ from typing import TYPE_CHECKING
 
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.compare import Merge
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 
 if TYPE_CHECKING:
     from siqa.identity.release import ReleaseView
 
 
+SETTINGS = {
+    "min_confidence": Setting(0.75, "least calibrated probability (p_same) that the two ids' sessions are "
+                                    "one person"),
+}
+
+
 @rule("ID002", "two-ids-one-person", scope=Scope.SESSION, severity=Severity.ERROR, reads=("wav", "npz"),
-      emitted=True)
+      emitted=True, settings=SETTINGS)
 def two_ids_one_person(merge: Merge, appearance: int, view: ReleaseView) -> Finding | None:
     """One person under two participant ids: sessions of different ids as close as one person's sessions.
 
@@ -37,8 +43,9 @@ def two_ids_one_person(merge: Merge, appearance: int, view: ReleaseView) -> Find
     `<out>/identity/id_map.csv` lists every file concerned.
 
     ## Thresholds
-    `min_confidence`: the least p_same (probability of one person) for a finding. The distance threshold is calibrated per site from the
-    release itself (`[signals.identity]`; reported in `<out>/identity/calibration.json`).
+    `min_confidence`: the least p_same (probability of one person) for a finding. The distance threshold is
+    calibrated per site from the release itself (`[signals.identity]`; reported in
+    `<out>/identity/calibration.json`).
     """
     session = view.table["session_key"].iloc[appearance]
     threshold = view.threshold(appearance)

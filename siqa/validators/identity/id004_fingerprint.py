@@ -1,16 +1,28 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.fingerprint import CHANNEL, fingerprint
 from siqa.identity.voice import voice_backend
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "voice_backend": Setting("mfcc-pitch", "mfcc-pitch (offline MFCC and pitch statistics, no model) or onnx (a "
+                                         "speaker-embedding model at onnx_model)"),
+    "onnx_model": Setting("", "local path of the ONNX model (voice_backend = onnx): log-mel fbank in, "
+                              "embedding out"),
+    "min_voice_seconds": Setting(1.0, "own speech (partner's bleed gated out) needed for a voice vector"),
+    "visual_keys": Setting(["movement:hypernet_features", "movement:head_encodings"],
+                           "NPZ features averaged over valid frames into the visual vector"),
+    "min_visual_frames": Setting(30, "valid tracking frames needed for a visual vector"),
+}
 
 
-@rule("ID004", "identity-fingerprint", scope=Scope.INTERACTION, severity=Severity.INFO, reads=("wav", "npz"))
+@rule("ID004", "identity-fingerprint", scope=Scope.INTERACTION, severity=Severity.INFO, reads=("wav", "npz"),
+      settings=SETTINGS)
 def identity_fingerprint(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Voice and face fingerprint of every participant file, for the release-wide identity checks.
 
@@ -37,7 +49,7 @@ def identity_fingerprint(interaction: Interaction, ctx: RuleContext) -> Iterator
     needed.
     """
     backend = voice_backend(ctx.settings)
-    keys, min_frames = tuple(ctx.settings.get("visual_keys")), int(ctx.settings.get("min_visual_frames"))
+    keys, min_frames = tuple(ctx.settings.visual_keys), int(ctx.settings.min_visual_frames)
     empty = []
     for pf in interaction.participants:
         record = fingerprint(pf, interaction.partner_of(pf), ctx, backend, keys, min_frames)

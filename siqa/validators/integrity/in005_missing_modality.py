@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "required": Setting(["wav", "mp4", "json", "npz"], "the modalities every participant file must have"),
+}
 
 
-@rule("IN005", "missing-modality", scope=Scope.FILE, severity=Severity.ERROR)
+@rule("IN005", "missing-modality", scope=Scope.FILE, severity=Severity.ERROR, settings=SETTINGS)
 def missing_modality(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Participant file without one of the modalities a release must carry.
 
@@ -24,7 +28,7 @@ def missing_modality(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]
     ## Thresholds
     `required`: the modalities every file must have.
     """
-    required = ctx.settings.get("required")
+    required = ctx.settings.required
     missing = [m for m in required if not pf.has(m)]
     if missing:
         present = sorted(m for m in required if pf.has(m))

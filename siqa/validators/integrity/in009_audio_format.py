@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "sample_rate": Setting(48000, "expected sample rate (Hz)"),
+    "subtype": Setting("PCM_16", "expected sample encoding (libsndfile subtype)"),
+    "channels": Setting(1, "expected channel count"),
+}
 
 
-@rule("IN009", "audio-format", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav",))
+@rule("IN009", "audio-format", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav",), settings=SETTINGS)
 def audio_format(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """WAV not in the release format (48 kHz, 16-bit PCM, mono).
 

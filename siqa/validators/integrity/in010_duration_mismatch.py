@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.schema import FPS, VALIDITY_KEYS
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 
 
 def media_durations(pf: ParticipantFile) -> dict[str, float]:
@@ -27,7 +27,13 @@ def media_durations(pf: ParticipantFile) -> dict[str, float]:
     return durations
 
 
-@rule("IN010", "duration-mismatch", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "npz", "mp4"))
+SETTINGS = {
+    "tolerance_seconds": Setting(0.1, "largest difference accepted (a frame or two of rounding is normal)"),
+}
+
+
+@rule("IN010", "duration-mismatch", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "npz", "mp4"),
+      settings=SETTINGS)
 def duration_mismatch(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """WAV, NPZ frame count and MP4 disagree on the file's duration.
 
@@ -50,7 +56,7 @@ def duration_mismatch(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding
     if len(durations) < 2:
         return
     spread = max(durations.values()) - min(durations.values())
-    tolerance = ctx.settings.get("tolerance_seconds")
+    tolerance = ctx.settings.tolerance_seconds
     if spread > tolerance:
         listing = ", ".join(f"{k} {v:.2f}s" for k, v in sorted(durations.items()))
         yield ctx.report(pf, f"{pf.file_id}: durations disagree by {spread:.2f}s ({listing})",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -8,7 +8,7 @@ from siqa.context import RuleContext
 from siqa.dataset.schema import FPS, VALIDITY_KEYS
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 
 
 def longest_run(mask: np.ndarray) -> tuple[int, int]:
@@ -22,7 +22,13 @@ def longest_run(mask: np.ndarray) -> tuple[int, int]:
     return int(starts[best]), int(ends[best] - starts[best])
 
 
-@rule("IN012", "low-tracking-validity", scope=Scope.FILE, severity=Severity.WARNING, reads=("npz",))
+SETTINGS = {
+    "min_valid_ratio": Setting(0.5, "smallest acceptable share of valid tracking frames"),
+}
+
+
+@rule("IN012", "low-tracking-validity", scope=Scope.FILE, severity=Severity.WARNING, reads=("npz",),
+      settings=SETTINGS)
 def low_tracking_validity(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Tracking lost or participant out of frame for much of the file.
 
@@ -42,7 +48,7 @@ def low_tracking_validity(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Fin
     """
     if not pf.has("npz"):
         return
-    minimum = ctx.settings.get("min_valid_ratio")
+    minimum = ctx.settings.min_valid_ratio
     for key, flags in sorted(pf.features(*VALIDITY_KEYS).items()):
         if len(flags) == 0:
             continue

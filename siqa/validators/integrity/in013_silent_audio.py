@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.energy import file_dbfs
 
+SETTINGS = {
+    "frame_seconds": Setting(0.03, "frame length for levels"),
+    "near_silent_dbfs": Setting(-60.0, "level under which the channel counts as silent (dBFS)"),
+}
 
-@rule("IN013", "silent-audio", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav",))
+
+@rule("IN013", "silent-audio", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav",), settings=SETTINGS)
 def silent_audio(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Channel that is digitally silent or nearly so.
 
@@ -35,9 +40,9 @@ def silent_audio(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.report(pf, f"{pf.path('wav')}: no samples", path=pf.path("wav"), evidence={"peak": 0.0})
         return
     peak = audio.peak
-    levels = file_dbfs(pf, ctx, ctx.settings.get("frame_seconds"))
+    levels = file_dbfs(pf, ctx, ctx.settings.frame_seconds)
     loudest = float(np.percentile(levels, 99)) if levels.size else -np.inf
-    threshold = ctx.settings.get("near_silent_dbfs")
+    threshold = ctx.settings.near_silent_dbfs
     if peak == 0.0:
         message = f"{pf.path('wav')}: digital silence ({audio.duration:.1f}s of zeros)"
     elif loudest < threshold:

@@ -1,17 +1,28 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.energy import SILENCE_DBFS, file_dbfs
 
+SETTINGS = {
+    "frame_seconds": Setting(0.03, "frame length for levels"),
+    "speech_above_floor_db": Setting(15.0, "level over the channel's own noise floor counted as possible "
+                                           "speech (dB)"),
+    "floor_percentile": Setting(10.0, "the noise floor: this percentile of the audible frames' levels"),
+    "min_loud_ratio": Setting(0.05, "share of loud frames that means the channel has speech"),
+    "max_silent_loud_ratio": Setting(0.002, "share of loud frames under which VAD speech is contradicted"),
+    "min_vad_seconds": Setting(1.0, "VAD total that counts as claiming speech"),
+}
 
-@rule("IN014", "vad-audio-disagreement", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "json"), version=2)
+
+@rule("IN014", "vad-audio-disagreement", scope=Scope.FILE, severity=Severity.ERROR, reads=("wav", "json"), version=2,
+      settings=SETTINGS)
 def vad_audio_disagreement(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Empty VAD on audio that has speech, or VAD speech on audio that has none.
 
@@ -39,19 +50,19 @@ def vad_audio_disagreement(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Fi
         return
     segments = pf.meta().vad().items
     vad_seconds = float(sum(max(0.0, s.end - s.start) for s in segments))
-    levels = file_dbfs(pf, ctx, ctx.settings.get("frame_seconds"))
+    levels = file_dbfs(pf, ctx, ctx.settings.frame_seconds)
     if levels.size == 0:
         return
     audible = levels[levels > SILENCE_DBFS]
-    floor = float(np.percentile(audible, ctx.settings.get("floor_percentile"))) if audible.size else SILENCE_DBFS
-    loud_ratio = float(np.mean(levels > floor + ctx.settings.get("speech_above_floor_db")))
+    floor = float(np.percentile(audible, ctx.settings.floor_percentile)) if audible.size else SILENCE_DBFS
+    loud_ratio = float(np.mean(levels > floor + ctx.settings.speech_above_floor_db))
     evidence = {"vad_segments": len(segments), "vad_seconds": vad_seconds, "floor_dbfs": round(floor, 2),
                 "loud_ratio": loud_ratio}
     duration = pf.audio_info().duration
-    if not segments and loud_ratio >= ctx.settings.get("min_loud_ratio"):
+    if not segments and loud_ratio >= ctx.settings.min_loud_ratio:
         yield ctx.report(pf, f"{pf.path('json')}: empty VAD, but {loud_ratio:.0%} of the audio is loud enough "
                              "to be speech", path=pf.path("json"), span=(0.0, duration), evidence=evidence,
                          confidence=min(1.0, 0.5 + loud_ratio))
-    elif vad_seconds >= ctx.settings.get("min_vad_seconds") and loud_ratio <= ctx.settings.get("max_silent_loud_ratio"):
+    elif vad_seconds >= ctx.settings.min_vad_seconds and loud_ratio <= ctx.settings.max_silent_loud_ratio:
         yield ctx.report(pf, f"{pf.path('json')}: VAD marks {vad_seconds:.1f}s of speech, but the audio is silent",
                          path=pf.path("json"), span=(0.0, duration), evidence=evidence)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from siqa.context import RuleContext
 from siqa.dataset.meta import Segment
 from siqa.dataset.schema import TRANSCRIPT_KEY, VAD_KEY
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
-from siqa.registry import rule
+from siqa.patches.minimal import operations
+from siqa.registry import Setting, rule
 
 SAFE_PROBLEMS = {"unsorted", "overlapping"}
 
@@ -49,7 +51,13 @@ def repaired(entries: list[dict[str, Any]], duration: float | None, merge: bool)
     return merged
 
 
-@rule("IN015", "bad-segments", scope=Scope.FILE, severity=Severity.ERROR, reads=("json", "wav"))
+SETTINGS = {
+    "tolerance_seconds": Setting(0.02, "slack for bounds and overlaps (VAD frames are 10 ms)"),
+}
+
+
+@rule("IN015", "bad-segments", scope=Scope.FILE, severity=Severity.ERROR, reads=("json", "wav"),
+      settings=SETTINGS)
 def bad_segments(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """VAD or transcript segments of negative length, out of the audio's bounds, unsorted or overlapping.
 
@@ -65,9 +73,9 @@ def bad_segments(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     `list` (vad or transcript), `problems` (segment indices per problem), `count`, `audio_seconds`.
 
     ## Fix
-    Rewrites the list sorted (and, for VAD, with overlaps merged): safe, nothing is invented. Where segments were
-    reversed or out of bounds, the fix also swaps and clips them (dropping any wholly outside the audio): unsafe,
-    the true times are unknown. No fix when
+    Sorts the list (and, for VAD, merges overlaps), moving, removing and changing only the segments that need it:
+    safe, nothing is invented. Where segments were reversed or out of bounds, the fix also swaps and clips them
+    (dropping any wholly outside the audio): unsafe, the true times are unknown. No fix when
     some entry cannot be parsed at all (IN017 reports those).
 
     ## Thresholds
@@ -77,7 +85,7 @@ def bad_segments(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
         return
     meta = pf.meta()
     duration = pf.audio_info().duration if pf.has("wav") else None
-    tolerance = ctx.settings.get("tolerance_seconds")
+    tolerance = ctx.settings.tolerance_seconds
     for name, key, parsed in (("vad", VAD_KEY, meta.vad()), ("transcript", TRANSCRIPT_KEY, meta.transcript())):
         segments = parsed.items
         problems = segment_problems(segments, duration, tolerance)
@@ -88,7 +96,7 @@ def bad_segments(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
         if not parsed.problems and all("start" in e and "end" in e for e in meta.raw[key]):
             safe = set(problems) <= SAFE_PROBLEMS
             fix = Fix(Applicability.SAFE if safe else Applicability.UNSAFE, pf.path("json"),
-                      [{"op": "replace", "path": f"/{key}", "value": repaired(meta.raw[key], duration, name == "vad")}],
+                      operations(meta.raw, key, repaired(meta.raw[key], duration, name == "vad")),
                       f"rewrite {key} sorted" + (", merged" if name == "vad" else "") + ("" if safe else ", clipped"))
         summary = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in problems.items())
         yield ctx.report(pf, f"{pf.path('json')}: {name} segments: {summary}", path=pf.path("json"),

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "tolerance_seconds": Setting(0.02, "slack for rounding of word and segment times"),
+}
 
 
-@rule("IN016", "word-outside-segment", scope=Scope.FILE, severity=Severity.WARNING, reads=("json",))
+@rule("IN016", "word-outside-segment", scope=Scope.FILE, severity=Severity.WARNING, reads=("json",),
+      settings=SETTINGS)
 def word_outside_segment(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Transcript words timed outside the segment that holds them.
 
@@ -28,7 +33,7 @@ def word_outside_segment(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Find
     """
     if not pf.has("json"):
         return
-    tolerance = ctx.settings.get("tolerance_seconds")
+    tolerance = ctx.settings.tolerance_seconds
     bad = [(i, w, seg) for i, seg in enumerate(pf.meta().transcript().items) for w in seg.words
            if w.start < seg.start - tolerance or w.end > seg.end + tolerance or w.end < w.start]
     if bad:

@@ -5,8 +5,9 @@ Shared by MO001 (a window that covers only part of its behaviour) and MO002 (a w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from siqa.context import RuleContext
 from siqa.dataset.meta import Window
 from siqa.dataset.units import Interaction, ParticipantFile
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
 from siqa.patches.ops import format_pointer
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.validators.moi.matching import judged_windows, named
 
 
@@ -30,8 +31,14 @@ def extension_fix(pf: ParticipantFile, window: Window, start: float, end: float)
                f"extend the {named(window)} to {start:.2f}-{end:.2f} s, the behaviour's extent")
 
 
+SETTINGS = {
+    "max_extension_seconds": Setting(0.5, "how far the behaviour may continue beyond a window unreported"),
+    "min_confidence": Setting(0.3, "least confidence reported"),
+}
+
+
 @rule("MO001", "window-misses-behaviour", scope=Scope.INTERACTION, severity=Severity.WARNING,
-      reads=("json", "npz", "wav"))
+      reads=("json", "npz", "wav"), settings=SETTINGS)
 def window_misses_behaviour(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """A moment-of-interest window that covers only part of the behaviour it marks.
 
@@ -61,7 +68,7 @@ def window_misses_behaviour(interaction: Interaction, ctx: RuleContext) -> Itera
     `min_confidence`: least confidence reported. Matching is configured under `[signals.moi]`, the curve under
     `[signals.behaviour]`.
     """
-    limit = ctx.settings.get("max_extension_seconds")
+    limit = ctx.settings.max_extension_seconds
     for pf, behaviour, match in judged_windows(interaction, ctx):
         if not match.events:
             continue  # MO002's case
@@ -73,7 +80,7 @@ def window_misses_behaviour(interaction: Interaction, ctx: RuleContext) -> Itera
         start = first if before > limit else window.start
         end = last if after > limit else window.end
         confidence = min(1.0, max(before, after) / (2 * limit)) * match.known_share
-        if confidence < ctx.settings.get("min_confidence"):
+        if confidence < ctx.settings.min_confidence:
             continue
         sides = " and ".join(f"{amount:.2f} s {side} it"
                              for amount, side in ((before, "before"), (after, "after")) if amount > limit)

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.validators.moi.matching import judged_windows, named
+
+SETTINGS = {
+    "min_window_seconds": Setting(0.5, "shorter windows are not judged (a fraction of a second of calm "
+                                       "proves little)"),
+    "min_confidence": Setting(0.3, "least confidence reported"),
+}
 
 
 @rule("MO002", "window-without-behaviour", scope=Scope.INTERACTION, severity=Severity.WARNING,
-      reads=("json", "npz", "wav"))
+      reads=("json", "npz", "wav"), settings=SETTINGS)
 def window_without_behaviour(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """A moment-of-interest window where the participant shows no behaviour at all (displaced or spurious).
 
@@ -42,11 +48,11 @@ def window_without_behaviour(interaction: Interaction, ctx: RuleContext) -> Iter
     high = ctx.signal_settings("behaviour", interaction.site)["high"]
     for pf, behaviour, match in judged_windows(interaction, ctx):
         window = match.window
-        if match.events or window.end - window.start < ctx.settings.get("min_window_seconds"):
+        if match.events or window.end - window.start < ctx.settings.min_window_seconds:
             continue
         typical = max(high, float(np.median([e.peak for e in behaviour.events])) if behaviour.events else high)
         confidence = float(np.clip(1 - max(match.peak, 0.0) / typical, 0.1, 1.0)) * match.known_share
-        if confidence < ctx.settings.get("min_confidence"):
+        if confidence < ctx.settings.min_confidence:
             continue
         distance = [(max(e.start - window.end, window.start - e.end, 0.0), e) for e in behaviour.events]
         nearest = min(distance, key=lambda d: d[0], default=None)

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.validators.moi.matching import named
 
+SETTINGS = {
+    "tolerance_seconds": Setting(0.1, "slack for windows at the audio's edges"),
+}
 
-@rule("MO003", "malformed-annotation", scope=Scope.FILE, severity=Severity.WARNING, reads=("json", "wav"))
+
+@rule("MO003", "malformed-annotation", scope=Scope.FILE, severity=Severity.WARNING, reads=("json", "wav"),
+      settings=SETTINGS)
 def malformed_annotation(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """An `annotations:*` entry whose windows cannot be read, or whose windows are impossible.
 
@@ -37,7 +42,7 @@ def malformed_annotation(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Find
         duration = pf.audio_info().duration if pf.has("wav") else None
     except ReadError:
         duration = None  # IN001 reports the audio; the windows are still checked for shape and order
-    tolerance = ctx.settings.get("tolerance_seconds")
+    tolerance = ctx.settings.tolerance_seconds
     problems = list(parsed.problems)
     for w in parsed.items:
         if w.end < w.start:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from siqa.batch_pass import Output, PassInput, batch_pass
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
+from siqa.norms import norm_settings
 from siqa.registry import rule
 from siqa.signals.prompts import TABLE
 from siqa.validators.prompts.matching import PromptFit, prompt_fit
@@ -18,7 +20,11 @@ SHOWN_CARRIERS = 5  # interactions named as carrying the better-fitting prompt
 SHOWN_WORDS = 10
 
 
-@rule(CODE, "prompt-mismatch", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"), version=3)
+SETTINGS = norm_settings(unit="cosine", tolerance=3.0, min_effect=0.5, min_units=20)
+
+
+@rule(CODE, "prompt-mismatch", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"), version=3,
+      settings=SETTINGS)
 def prompt_mismatch(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     """An interaction whose talk another prompt of its batch explains clearly better than its own.
 
@@ -90,9 +96,11 @@ def _evidence(fit: PromptFit, i: int, own: int, other: int) -> dict[str, Any]:
     record, similarity, sizes = fit.records[i], fit.similarity[i], fit.profile_sizes[i]
     shift = fit.shifts.get(record["session_key"])
     profiles = {"own": int(sizes[own]), "best_other": int(sizes[other])}
+    # `assigned` departs from the recorded prompt only under its session's shift
+    judged = "recorded" if shift is None or own == fit.columns[i] else f"shifted by {shift.offset:+d} (PR002)"
     return {"prompt": fit.prompts[own], "similarity": round(float(similarity[own]), 3),
             "margin": round(float(similarity[own] - similarity[other]), 3),
-            "judged_against": "recorded" if own == fit.columns[i] else f"shifted by {shift.offset:+d} (PR002)",
+            "judged_against": judged,
             "speech_source": record["source"],
             "speech_words": [w for w, _ in Counter(record["words"].split()).most_common(SHOWN_WORDS)],
             "best_other": {"prompt": fit.prompts[other], "similarity": round(float(similarity[other]), 3),

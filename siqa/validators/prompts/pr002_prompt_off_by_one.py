@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,8 @@ def _evidence(fit: PromptFit, rows: list[int], shift: Shift,
     assert fit.gains is not None  # a shift is only found against the batch's gains
     norm = {**fit.gains.to_dict(), "deviation": round(shift.deviation, 4), "threshold": round(shift.threshold, 4)}
     return {"shift": shift.offset, "gain": round(shift.gain, 3),
-            "consistent_share": round(shift.consistent_share, 3), "votes": shift.votes, "interactions": [fit.records[i]["interaction_key"] for i in rows],
+            "consistent_share": round(shift.consistent_share, 3), "votes": shift.votes,
+            "interactions": [fit.records[i]["interaction_key"] for i in rows],
             "similarity": np.round(fit.similarity[np.ix_(rows, [fit.columns[i] for i in rows])], 3).tolist(),
             "proposed": [{"interaction_key": k, "recorded": old, "proposed": new} for k, old, new in proposed],
             "norm": norm}

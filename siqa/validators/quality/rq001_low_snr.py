@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
 from siqa.findings import Scope, Severity
-from siqa.norms import Candidate
+from siqa.norms import Candidate, norm_settings
 from siqa.registry import rule
 from siqa.validators.quality.levels import each_channel
 
+SETTINGS = norm_settings(unit="dB", tolerance=3.0, min_effect=10.0, min_units=8, fallback_low=10.0)
 
-@rule("RQ001", "low-snr", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav",), version=2)
+
+@rule("RQ001", "low-snr", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav",), version=2,
+      settings=SETTINGS)
 def low_snr(interaction: Interaction, ctx: RuleContext) -> Iterator[Candidate]:
     """Speech much nearer the noise floor than is usual at its recording site.
 

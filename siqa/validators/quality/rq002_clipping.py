@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "max_clipped_ratio": Setting(0.001, "largest share of samples at the ceiling accepted"),
+    "ceiling_tolerance": Setting(0.001, "how close to the peak (a share of it) counts as at the ceiling"),
+}
 
 
-@rule("RQ002", "clipping", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",))
+@rule("RQ002", "clipping", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), settings=SETTINGS)
 def clipping(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Waveform flattened at a ceiling (clipping), at full scale or below it.
 
@@ -32,10 +37,10 @@ def clipping(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     audio, peak = decoded.mono, decoded.peak
     if peak == 0.0:
         return
-    ceiling = peak * (1 - ctx.settings.get("ceiling_tolerance"))
+    ceiling = peak * (1 - ctx.settings.ceiling_tolerance)
     ratio = (np.count_nonzero(audio >= ceiling) + np.count_nonzero(audio <= -ceiling)) / audio.size
     ctx.measure(pf, "clipped_ratio", ratio)
-    limit = ctx.settings.get("max_clipped_ratio")
+    limit = ctx.settings.max_clipped_ratio
     if ratio > limit:
         yield ctx.report(pf, f"{pf.path('wav')}: {ratio:.2%} of samples sit at the ceiling {peak:.3f}",
                          path=pf.path("wav"), confidence=min(1.0, ratio / (10 * limit)),

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "min_dropout_ms": Setting(20.0, "shortest stretch of exactly zero samples reported as a dropout (ms)"),
+}
 
 
-@rule("RQ003", "dropouts", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",))
+@rule("RQ003", "dropouts", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), settings=SETTINGS)
 def dropouts(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Runs of digital zeros inside a channel that otherwise carries sound (dropouts).
 
@@ -35,7 +39,7 @@ def dropouts(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     starts = zeros[np.concatenate(([0], breaks + 1))]
     ends = zeros[np.concatenate((breaks, [zeros.size - 1]))] + 1
     rate = pf.audio().sample_rate
-    long_enough = (ends - starts) >= ctx.settings.get("min_dropout_ms") * rate / 1000
+    long_enough = (ends - starts) >= ctx.settings.min_dropout_ms * rate / 1000
     spans = [(s / rate, e / rate) for s, e in zip(starts[long_enough], ends[long_enough])]
     ctx.measure(pf, "dropout_seconds", sum(e - s for s, e in spans))
     if spans:

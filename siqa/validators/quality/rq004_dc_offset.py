@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
+
+SETTINGS = {
+    "max_abs_dc": Setting(0.01, "largest mean sample value (DC offset, full scale 1) accepted"),
+}
 
 
-@rule("RQ004", "dc-offset", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",))
+@rule("RQ004", "dc-offset", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), settings=SETTINGS)
 def dc_offset(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """A constant offset added to the waveform (DC offset).
 
@@ -31,6 +35,6 @@ def dc_offset(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
         return
     dc = float(np.mean(audio, dtype=np.float64))
     ctx.measure(pf, "dc", dc)
-    if abs(dc) > ctx.settings.get("max_abs_dc"):
+    if abs(dc) > ctx.settings.max_abs_dc:
         yield ctx.report(pf, f"{pf.path('wav')}: DC offset {dc:+.4f} of full scale", path=pf.path("wav"),
                          evidence={"dc": dc})

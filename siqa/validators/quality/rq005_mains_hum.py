@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import reduce
-from typing import Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -10,12 +10,20 @@ from scipy.signal import get_window
 from siqa.context import RuleContext
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Scope, Severity
-from siqa.norms import Candidate
-from siqa.registry import rule
+from siqa.norms import Candidate, norm_settings
+from siqa.registry import Setting, rule
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 
+SETTINGS = {
+    **norm_settings(unit="dB", tolerance=4.0, min_effect=10.0, min_units=8, fallback_high=20.0),
+    "band_hz": Setting(10.0, "half-width of the neighbouring band the peak is compared with (Hz)"),
+    "analysis_rate": Setting(1000, "sample rate the spectrum is computed at (16 kHz over the nearest whole "
+                                   "factor)"),
+}
 
-@rule("RQ005", "mains-hum", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), version=2)
+
+@rule("RQ005", "mains-hum", scope=Scope.FILE, severity=Severity.WARNING, reads=("wav",), version=2,
+      settings=SETTINGS)
 def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Candidate]:
     """Mains hum at 50 or 60 Hz.
 
@@ -45,10 +53,10 @@ def mains_hum(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Candidate]:
     audio = at_analysis_rate(pf, ctx.signals)
     if audio.size < ANALYSIS_RATE:
         return
-    step = max(1, round(ANALYSIS_RATE / ctx.settings.get("analysis_rate")))  # hum lives far below speech:
+    step = max(1, round(ANALYSIS_RATE / ctx.settings.analysis_rate))  # hum lives far below speech:
     rate = ANALYSIS_RATE / step  # a low rate makes the spectrum cheap
     freqs, power = welch_density(decimated(audio, step), rate)
-    band = ctx.settings.get("band_hz")
+    band = ctx.settings.band_hz
 
     def prominence_at(hz: float) -> float:
         peak = (np.abs(freqs - hz) <= 1.0)

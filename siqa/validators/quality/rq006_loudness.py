@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
-from siqa.norms import Candidate
-from siqa.registry import rule
 from siqa.findings import Scope, Severity
+from siqa.norms import Candidate, norm_settings
+from siqa.registry import rule
 from siqa.validators.quality.levels import each_channel
 
+SETTINGS = norm_settings(unit="dBFS", tolerance=3.0, min_effect=10.0, min_units=8, fallback_low=-50.0,
+                         fallback_high=-6.0)
 
-@rule("RQ006", "loudness-off-norm", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav",), version=2)
+
+@rule("RQ006", "loudness-off-norm", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav",), version=2,
+      settings=SETTINGS)
 def loudness_off_norm(interaction: Interaction, ctx: RuleContext) -> Iterator[Candidate]:
     """Speech level far from its recording site's norm.
 

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from siqa.context import RuleContext
 from siqa.dataset.schema import FPS
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.validators.integrity.in012_low_tracking_validity import longest_run
 
 BOX_KEY = "boxes_and_keypoints:is_valid_box"
 
 
-@rule("RQ007", "out-of-frame", scope=Scope.FILE, severity=Severity.INFO, reads=("npz",))
+SETTINGS = {
+    "max_out_seconds": Setting(3.0, "longest stretch without a valid face box accepted (seconds)"),
+}
+
+
+@rule("RQ007", "out-of-frame", scope=Scope.FILE, severity=Severity.INFO, reads=("npz",), settings=SETTINGS)
 def out_of_frame(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     """Participant out of frame for a long stretch (face box lost).
 
@@ -36,7 +41,8 @@ def out_of_frame(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     valid = flags.reshape(len(flags), -1).astype(bool).all(axis=1)
     ctx.measure(pf, "valid_box_ratio", float(valid.mean()))
     start, length = longest_run(~valid)
-    if length / FPS > ctx.settings.get("max_out_seconds"):
+    if length / FPS > ctx.settings.max_out_seconds:
         yield ctx.report(pf, f"{pf.path('npz')}: participant out of frame for {length / FPS:.1f} s",
                          path=pf.path("npz"), span=(start / FPS, (start + length) / FPS),
-                         evidence={"out_seconds": round(length / FPS, 2), "valid_box_ratio": round(float(valid.mean()), 3)})
+                         evidence={"out_seconds": round(length / FPS, 2),
+                                   "valid_box_ratio": round(float(valid.mean()), 3)})

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from siqa.context import RuleContext, Skip
 from siqa.dataset.schema import TRANSCRIPT_KEY, VAD_KEY
 from siqa.dataset.units import Interaction
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
-from siqa.registry import rule
+from siqa.patches.minimal import operations
+from siqa.registry import Setting, rule
 from siqa.signals.alignment import file_timing
 
 
@@ -24,7 +26,15 @@ def shifted(entries: list[dict[str, Any]], delta: float) -> list[dict[str, Any]]
     return [move(e) if isinstance(e, dict) else e for e in entries]
 
 
-@rule("TS001", "timing-offset", scope=Scope.INTERACTION, severity=Severity.ERROR, reads=("wav", "json"))
+SETTINGS = {
+    "min_offset_ms": Setting(120.0, "smallest offset reported (ms)"),
+    "min_confidence": Setting(0.5, "least confidence reported"),
+    "safe_confidence": Setting(0.8, "confidence from which the fix is safe"),
+}
+
+
+@rule("TS001", "timing-offset", scope=Scope.INTERACTION, severity=Severity.ERROR, reads=("wav", "json"),
+      settings=SETTINGS)
 def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Annotated times (VAD, transcript words) shifted against the speech in the audio.
 
@@ -47,8 +57,8 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
     peak's lobe), seconds of acoustic and annotated speech.
 
     ## Fix
-    Shifts every VAD segment and transcript word of the file by minus the offset: safe when the confidence is at
-    least `safe_confidence`, unsafe otherwise.
+    Shifts every VAD segment and transcript word of the file by minus the offset, one `replace` per time: safe
+    when the confidence is at least `safe_confidence`, unsafe otherwise.
 
     ## Thresholds
     `min_offset_ms`: smallest offset reported; `min_confidence`: least confidence reported; `safe_confidence`:
@@ -64,14 +74,14 @@ def timing_offset(interaction: Interaction, ctx: RuleContext) -> Iterator[Findin
         except Skip:
             continue  # TS004 and TS005 record why this file cannot be aligned
         offset_ms = timing.offset_seconds * 1000
-        if abs(offset_ms) < ctx.settings.get("min_offset_ms") or timing.confidence < ctx.settings.get("min_confidence"):
+        if abs(offset_ms) < ctx.settings.min_offset_ms or timing.confidence < ctx.settings.min_confidence:
             continue
         a = timing.alignment
         meta = pf.meta()
-        operations = [{"op": "replace", "path": f"/{key}", "value": shifted(meta.raw[key], -timing.offset_seconds)}
-                      for key in (VAD_KEY, TRANSCRIPT_KEY) if isinstance(meta.raw.get(key), list)]
-        safe = timing.confidence >= ctx.settings.get("safe_confidence")
-        fix = Fix(Applicability.SAFE if safe else Applicability.UNSAFE, pf.path("json"), operations,
+        shifts = [op for key in (VAD_KEY, TRANSCRIPT_KEY) if isinstance(meta.raw.get(key), list)
+                  for op in operations(meta.raw, key, shifted(meta.raw[key], -timing.offset_seconds))]
+        safe = timing.confidence >= ctx.settings.safe_confidence
+        fix = Fix(Applicability.SAFE if safe else Applicability.UNSAFE, pf.path("json"), shifts,
                   f"shift VAD and transcript by {-offset_ms:+.0f} ms")
         late = "late" if offset_ms > 0 else "early"
         yield ctx.report(pf, f"{pf.path('json')}: annotated timing is {abs(offset_ms):.0f} ms {late} against the "

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -8,12 +8,20 @@ from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.activity import FRAME_SECONDS, annotated_speech, file_activity, spans
 from siqa.validators.timing.boundaries import interaction_bounds
 
+SETTINGS = {
+    "edge_seconds": Setting(0.2, "how close to the edge acoustic speech must be to count as cut (a pause between "
+                                 "words is shorter; clean recordings end later)"),
+    "annotation_seconds": Setting(0.3, "how close to the edge an annotated segment must reach to confirm the "
+                                       "cut"),
+}
 
-@rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
+
+@rule("TS002", "speech-cut-at-edge", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"),
+      version=2, settings=SETTINGS)
 def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Interaction that starts too late or ends too early: speech is already under way at the first frame, or
     still under way at the last.
@@ -38,7 +46,7 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
     `edge_seconds`: how close to the edge acoustic speech must be to count as cut; `annotation_seconds`: how
     close to it an annotated segment must reach to confirm it.
     """
-    edge_frames = max(1, int(round(ctx.settings.get("edge_seconds") / FRAME_SECONDS)))
+    edge_frames = max(1, int(round(ctx.settings.edge_seconds / FRAME_SECONDS)))
     bounds = interaction_bounds(interaction, ctx)
     per_edge: dict[str, list[tuple[str, float, float, float]]] = {"start": [], "end": []}
     start, end = bounds.start, 0.0
@@ -53,7 +61,7 @@ def speech_cut_at_edge(interaction: Interaction, ctx: RuleContext) -> Iterator[F
             continue
         utterances = spans(speech, 1)
         typical = float(np.median([e - s for s, e in utterances]))
-        annotated = annotated_speech(pf, last, ctx.settings.get("annotation_seconds"))
+        annotated = annotated_speech(pf, last, ctx.settings.annotation_seconds)
         confirmed = {"start": annotated is None or annotated[first:first + edge_frames].any(),
                      "end": annotated is None or annotated[last - edge_frames:last].any()}
         for edge, frames, (begin, finish) in (("start", speech[:edge_frames], utterances[0]),

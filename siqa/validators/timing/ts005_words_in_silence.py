@@ -1,18 +1,25 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from siqa.context import RuleContext
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.activity import FRAME_SECONDS
 from siqa.signals.alignment import file_timing
 
+SETTINGS = {
+    "min_speech_share": Setting(0.1, "below this share of own-speech frames a word is in silence"),
+    "pad_seconds": Setting(0.05, "slack around each word"),
+    "min_words": Setting(2, "silent words a channel needs to be reported"),
+}
 
-@rule("TS005", "words-in-silence", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2)
+
+@rule("TS005", "words-in-silence", scope=Scope.INTERACTION, severity=Severity.WARNING, reads=("wav", "json"), version=2,
+      settings=SETTINGS)
 def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
     """Transcript words placed where the participant's channel has no own speech.
 
@@ -38,7 +45,7 @@ def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
             continue
         timing = file_timing(pf, interaction, ctx)
         speech = timing.activity.speech
-        pad = ctx.settings.get("pad_seconds")
+        pad = ctx.settings.pad_seconds
         shift = -timing.offset_seconds
         silent = []
         for seg in pf.meta().transcript().items:
@@ -46,9 +53,9 @@ def words_in_silence(interaction: Interaction, ctx: RuleContext) -> Iterator[Fin
                 start = max(0, int((word.start + shift - pad) / FRAME_SECONDS))
                 end = min(len(speech), int(np.ceil((word.end + shift + pad) / FRAME_SECONDS)))
                 share = float(speech[start:end].mean()) if end > start else 0.0
-                if share < ctx.settings.get("min_speech_share"):
+                if share < ctx.settings.min_speech_share:
                     silent.append((word, share))
-        if len(silent) < ctx.settings.get("min_words"):
+        if len(silent) < ctx.settings.min_words:
             continue
         yield ctx.report(
             pf, f"{pf.path('json')}: {len(silent)} transcript word(s) where this channel has no own speech",

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +12,8 @@ from siqa.context import RuleContext
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Interaction, Session
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.norms import norm_settings
+from siqa.registry import Setting, rule
 from siqa.signals.lexicon import content_words
 from siqa.signals.prompts import recorded_prompts
 from siqa.validators.prompts.matching import PromptFit, prompt_fit
@@ -23,7 +25,19 @@ EDGES = ("start", "end")
 PROMPTS = "prompts"  # the signal whose settings (shift_*, min_content_words) decide the prompts' profiles
 
 
-@rule(CODE, "off-prompt-edges", scope=Scope.SESSION, severity=Severity.WARNING, reads=("json",), version=3)
+SETTINGS = {
+    **norm_settings(unit="cosine", tolerance=1.5, min_effect=0.25, min_units=12),
+    "max_trim_share": Setting(0.25, "edge talk is sought (and trimmed) within this share of the interaction at "
+                                   "each edge"),
+    "min_words": Setting(4, "content words a run of edge talk needs to be judged"),
+    "min_seconds": Setting(1.5, "shortest edge talk reported"),
+    "keep_seconds": Setting(0.8, "margin kept before the first (after the last) word of the interaction's "
+                                 "own talk"),
+}
+
+
+@rule(CODE, "off-prompt-edges", scope=Scope.SESSION, severity=Severity.WARNING, reads=("json",), version=3,
+      settings=SETTINGS)
 def off_prompt_edges(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     """Interaction that starts too early or ends too late into talk that belongs elsewhere: the first (or last)
     seconds say what another prompt of the batch describes, not the interaction's own.
@@ -101,7 +115,7 @@ def _record(interaction: Interaction, ctx: RuleContext, order: int, prompt: str 
     if not said:
         return None
     end = max(s.end for s in said) if bounds.end is None else bounds.end
-    zone = ctx.settings.get("max_trim_share") * (end - bounds.start)
+    zone = ctx.settings.max_trim_share * (end - bounds.start)
     signal = ctx.signal_settings(PROMPTS, interaction.site)
     words = " ".join(s.words for s in said)
     edges = {"start": [s for s in said if s.middle < bounds.start + zone],
@@ -210,7 +224,7 @@ def _judge(given: PassInput, fit: PromptFit, edge: _Edge, found: _Fit) -> Iterat
     settings = given.settings_for(record["site"])
     proposed = _boundary(record, edge.edge, found, settings)
     seconds = abs(proposed - record[edge.edge])
-    if found.value >= 0 or seconds < settings.get("min_seconds"):
+    if found.value >= 0 or seconds < settings.min_seconds:
         yield given.measure(record, METRIC, found.value)
         return
     key, what = record["interaction_key"], "starts too early" if edge.edge == "start" else "ends too late"
@@ -244,7 +258,7 @@ def _boundary(record: dict[str, Any], edge: str, found: _Fit, settings: RuleSett
     zone holds no inner segment; never further in than `max_trim_share` of the interaction. A word's sound
     outlasts its transcript time, and TS002 reports speech near an edge as a cut utterance: the margin is for
     both."""
-    keep, zone = settings.get("keep_seconds"), settings.get("max_trim_share") * (record["end"] - record["start"])
+    keep, zone = settings.keep_seconds, settings.max_trim_share * (record["end"] - record["start"])
     if edge == "start":
         run_end, limit = max(s.end for s in found.run), record["start"] + zone
         inner = found.inner.start if found.inner is not None else run_end + 2 * keep

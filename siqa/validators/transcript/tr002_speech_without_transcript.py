@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -8,7 +8,7 @@ from siqa.asr.backend import AsrWord
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.asr import session_asr
 from siqa.signals.lexicon import words_tokens
 from siqa.validators.transcript.compare import files_of, uncovered_words
@@ -24,7 +24,15 @@ def _runs(words: list[AsrWord], max_gap: float) -> list[list[AsrWord]]:
     return runs
 
 
-@rule("TR002", "speech-without-transcript", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"))
+SETTINGS = {
+    "min_words": Setting(2, "fewest words in a run that is reported"),
+    "max_gap_seconds": Setting(1.0, "longest pause inside one run"),
+    "tolerance_seconds": Setting(0.3, "slack around transcript segments"),
+}
+
+
+@rule("TR002", "speech-without-transcript", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"),
+      settings=SETTINGS)
 def speech_without_transcript(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     """Speech of this participant that no transcript segment covers: ASR hears words the transcript lacks.
 
@@ -52,9 +60,9 @@ def speech_without_transcript(session: Session, ctx: RuleContext) -> Iterator[Fi
     for channel in asr.channels.values():
         if not channel.has_transcript:
             continue
-        uncovered = uncovered_words(channel, ctx.settings.get("tolerance_seconds"))
-        runs = [r for r in _runs(uncovered, ctx.settings.get("max_gap_seconds"))
-                if len(words_tokens(w.word for w in r)) >= ctx.settings.get("min_words")]
+        uncovered = uncovered_words(channel, ctx.settings.tolerance_seconds)
+        runs = [r for r in _runs(uncovered, ctx.settings.max_gap_seconds)
+                if len(words_tokens(w.word for w in r)) >= ctx.settings.min_words]
         if not runs:
             continue
         count = sum(len(r) for r in runs)

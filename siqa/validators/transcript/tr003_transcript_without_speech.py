@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -8,12 +8,19 @@ from siqa.asr.triage import speech_share
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
-from siqa.registry import rule
+from siqa.registry import Setting, rule
 from siqa.signals.asr import session_asr
 from siqa.validators.transcript.compare import checked_segments, files_of
 
+SETTINGS = {
+    "max_speech_share": Setting(0.1, "most own speech a segment may hold to count as silent"),
+    "min_words": Setting(1, "fewest transcript words in a segment that is judged"),
+    "tolerance_seconds": Setting(0.3, "slack for the ASR words that belong to a segment"),
+}
 
-@rule("TR003", "transcript-without-speech", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"))
+
+@rule("TR003", "transcript-without-speech", scope=Scope.SESSION, severity=Severity.WARNING, reads=("wav", "json"),
+      settings=SETTINGS)
 def transcript_without_speech(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     """Transcript segments where this participant says nothing: ASR hears no words of theirs and the channel
     has (almost) no own speech.
@@ -41,10 +48,10 @@ def transcript_without_speech(session: Session, ctx: RuleContext) -> Iterator[Fi
     files = files_of(session)
     for channel in asr.channels.values():
         silent = []
-        for check in checked_segments(channel, ctx.settings.get("tolerance_seconds")):
+        for check in checked_segments(channel, ctx.settings.tolerance_seconds):
             share = speech_share(channel.speech, check.segment.start, check.segment.end)
-            if (len(check.reference) >= ctx.settings.get("min_words") and not check.hypothesis
-                    and share <= ctx.settings.get("max_speech_share")):
+            if (len(check.reference) >= ctx.settings.min_words and not check.hypothesis
+                    and share <= ctx.settings.max_speech_share):
                 silent.append((check.segment, share))
         if not silent:
             continue

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
 from siqa.config import RuleSet
+from siqa.dataset.schema import TRANSCRIPT_KEY
 from siqa.findings import Severity
+from siqa.patches.ops import apply_patch
 from siqa.reports.outputs import METRICS_PARQUET
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
-from tests.conftest import synth_and_audit
 from siqa.synth.sites import SITES
+from tests.conftest import synth_and_audit
 
 CODES = {f"BL00{i}" for i in range(1, 4)} | {f"RQ00{i}" for i in range(1, 8)}
 
@@ -57,8 +61,10 @@ def test_echo_word_fix_removes_exactly_the_echo_words(audited):
     for record in (r for r in batch.truth if r["defect"] == "echo_words"):
         (finding,) = [f for f in findings if f.code == "BL002" and f.file_id == record["file_id"]]
         assert [w["word"] for w in finding.evidence["words"]] == record["details"]["words"]
-        (op,) = finding.fix.operations
-        kept = [w["word"] for seg in op["value"] for w in seg["words"]]
-        removed = {(w["word"], w["start"]) for w in finding.evidence["words"]}
-        assert all((w["word"], w["start"]) not in removed for seg in op["value"] for w in seg["words"])
+        original = json.loads((batch.root / finding.fix.target).read_bytes())
+        fixed = apply_patch(original, finding.fix.operations)
+        words = {(w["word"], w["start"]) for seg in original[TRANSCRIPT_KEY] for w in seg["words"]}
+        kept = {(w["word"], w["start"]) for seg in fixed[TRANSCRIPT_KEY] for w in seg["words"]}
+        assert words - kept == {(w["word"], w["start"]) for w in finding.evidence["words"]}
+        assert {op["op"] for op in finding.fix.operations} <= {"remove", "replace"}
         assert kept and finding.fix.applicability.value == "unsafe"

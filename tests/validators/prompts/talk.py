@@ -178,7 +178,8 @@ def records(plans: list[list[Planned]]) -> list[dict]:
         for order, planned in enumerate(session):
             words = content_words(" ".join(_lines(planned)))
             out.append({"scope": "interaction", "site": planned.key[:3],
-                        "session_key": planned.key.rsplit("_", 1)[0], "interaction_key": planned.key, "order": order, "prompt": PROMPTS[planned.recorded],
+                        "session_key": planned.key.rsplit("_", 1)[0], "interaction_key": planned.key,
+                        "order": order, "prompt": PROMPTS[planned.recorded],
                         "words": " ".join(words), "judged": len(words) >= signal["min_content_words"],
                         "source": "transcript", "shift": shift})
     return out

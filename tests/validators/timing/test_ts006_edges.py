@@ -8,8 +8,15 @@ import pytest
 
 from siqa.config import RuleSet
 from siqa.findings import Severity
-from tests.validators.prompts.talk import (PAUSE_SECONDS, PROMPTS, SENTENCE_SECONDS, audit, norm_of, plan_batch,
-                                          prompt_share)
+from tests.validators.prompts.talk import (
+    PAUSE_SECONDS,
+    PROMPTS,
+    SENTENCE_SECONDS,
+    audit,
+    norm_of,
+    plan_batch,
+    prompt_share,
+)
 
 TURN = SENTENCE_SECONDS + PAUSE_SECONDS
 
@@ -56,4 +63,5 @@ def test_a_trim_never_exceeds_its_share_of_the_interaction(leaked):
     finding = found[long.key, "start"]
     duration = len(long.turns) * TURN  # its talk ends a pause before that
     assert finding.evidence["proposed_start"] <= 0.25 * duration
-    assert finding.evidence["proposed_start"] < PAUSE_SECONDS + 7 * TURN  # some of the long leak remains: a person decides
+    # some of the long leak remains: a person decides
+    assert finding.evidence["proposed_start"] < PAUSE_SECONDS + 7 * TURN

@@ -3,11 +3,9 @@ the bundled ASR model and the default budget (ASR is the costly part, shared by 
 
 The batch is the narrow generator's (`variation="none"`): these tests are about the rules' mechanics (each
 injected defect found, nothing else, the budget, the cache, the skips). A batch this small has no calibration
-sample, so TR001 judges against its absolute `fallback_high`; with natural variation the bundled tiny model
-mishears clean accented or fast speech as badly as a half-substituted segment reads (confident WER up to 0.7
-against 0.45 to 0.6), which only a site's floor can tell apart (`test_tr001_floor`, and the clean natural batch
-in `test_transcript_rules`, which samples every segment). Prompt rules on natural talk are tested in
-`tests/validators/prompts` with a batch where prompts recur."""
+sample, so TR001 judges against its absolute `fallback_high` (`test_tr001_floor` tests the floor; the clean
+natural batch in `test_transcript_rules`, which the tiny model often mishears, raises nothing). Prompt rules
+on natural talk are tested in `tests/validators/prompts` with a batch where prompts recur."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from siqa.dataset.batch import open_batches
 from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
+from siqa.validators.transcript.tr001_transcript_vs_speech import FLOOR
 
 TR = {"TR001", "TR002", "TR003"}
 TR_DEFECTS = {"transcript_substitution", "transcript_deletion", "transcript_without_speech",
@@ -79,10 +80,7 @@ def test_asr_none_skips_the_transcript_rules_with_the_reason_and_runs_the_rest(t
 
 def test_clean_speech_raises_no_transcript_or_prompt_finding(tmp_path):
     """Clean narrow speech, every segment transcribed (on clean speech triage finds nothing suspicious, and so
-    small a batch has no calibration segment): TR001 judges each file's worst segment against the batch's
-    floor and reports none. With natural variation the tiny model mishears a clean short segment well above
-    its floor (`grandma loves roast potatoes` as `drammed my love gross potatoes`): see this folder's
-    conftest."""
+    small a batch has no calibration segment): every segment is in the batch's floor, and TR001 reports none."""
     batch = generate(tmp_path / "data", SynthConfig(layout="tar", sessions=2, interactions_per_session=3,
                                                     duration=8.0, seed=3, defects="none", variation="none"))
     outcome = run_audit(AuditOptions(batch=batch.batch, root=batch.root, out=tmp_path / "out", jobs=1,
@@ -91,16 +89,17 @@ def test_clean_speech_raises_no_transcript_or_prompt_finding(tmp_path):
     skips = [json.loads(line) for line in (tmp_path / "out" / "skips.jsonl").read_text().splitlines()]
     # only the prompt rules skip, per interaction, for the batch's size (prompts barely recur in it)
     assert all(s["code"] in ("PR001", "PR002") and "too few" in s["reason"] for s in skips)
+    metrics = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
+    assert len([m for m in metrics if m["metric"] == FLOOR]) >= 12  # a floor, whatever ASR disagreed with
     norms = [json.loads(line) for line in (tmp_path / "out" / "norms.jsonl").read_text().splitlines()]
-    assert {n["basis"] for n in norms if n["code"] == "TR001"} == {"batch"}  # judged, against a floor
+    assert {n["basis"] for n in norms if n["code"] == "TR001"} <= {"batch"}  # judged against it, if at all
 
 
 def test_clean_natural_speech_raises_no_transcript_gap_or_prompt_finding(clean_tar_batch, tmp_path):
-    """Clean speech with natural variation: no speech without transcript or transcript without speech, no
-    prompt finding. (TR001 there, in a batch too small for a floor, is at the mercy of the tiny model's
-    mishearing: see this folder's conftest.)"""
+    """Clean speech with natural variation, which the tiny model often mishears: still no finding. A misheard
+    transcript stays about as plausible to the model as its own words; only words that were not said are not."""
     outcome = run_audit(AuditOptions(batch=clean_tar_batch.batch, root=clean_tar_batch.root, out=tmp_path, jobs=1,
                                      select=["TR", "PR"]))
-    assert [f for f in read_findings(outcome.findings_path) if f.code != "TR001"] == []
+    assert list(read_findings(outcome.findings_path)) == []
     skips = [json.loads(line) for line in (tmp_path / "skips.jsonl").read_text().splitlines()]
     assert all(s["code"] in ("PR001", "PR002") and "too few" in s["reason"] for s in skips)
