@@ -397,7 +397,9 @@ def video_info(source: Input, path: str) -> VideoInfo:
                 width, height = stream.codec_context.width, stream.codec_context.height
         except ReadError:
             raise
-        except Exception as error:  # PyAV raises many error types for damaged containers
+        except av.FFmpegError as error:  # FFmpeg's own words, without the name it was given (a descriptor)
+            raise ReadError(path, "mp4", f"not a readable MP4: {error.strerror}") from None
+        except Exception as error:  # PyAV raises other error types for damaged containers too
             raise ReadError(path, "mp4", f"not a readable MP4: {error}") from None
     if frames <= 0 or fps <= 0:
         raise ReadError(path, "mp4", "video stream has no frames")

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -21,10 +23,11 @@ def siqa(*args: str) -> subprocess.CompletedProcess:
 
 def test_version_and_completion(monkeypatch):
     monkeypatch.setenv("SIQA_LOG_LEVEL", "warning")
-    runner = CliRunner()
-    assert runner.invoke(app, ["--version"]).output == f"siqa {__version__}\n"
-    shown = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
-    assert shown.exit_code == 0 and "_SIQA_COMPLETE" in shown.output
+    assert CliRunner().invoke(app, ["--version"]).output == f"siqa {__version__}\n"
+    # the installed entry point, in its own process: completion scripts are keyed by the program's name
+    shown = subprocess.run([str(Path(sys.executable).with_name("siqa")), "--show-completion", "bash"],
+                           capture_output=True, text=True, env={**os.environ, "SHELL": "/bin/bash"})
+    assert shown.returncode == 0 and "_SIQA_COMPLETE=complete_bash" in shown.stdout
 
 
 def test_verbosity_counts_and_the_environment(monkeypatch):
