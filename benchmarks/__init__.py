@@ -7,7 +7,7 @@ from pathlib import Path
 from siqa.audit import AuditOptions, AuditOutcome, run_audit
 from siqa.engine.task import SIGNAL_PREFIX
 from siqa.findings import Finding
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, SynthResult, generate
 
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from siqa.asr.cache import read_stats
-from siqa.audit import CACHE_DIR, AuditOptions, run_audit
+from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import CACHE_DIR, read_findings
 from siqa.synth import SynthConfig, SynthResult, generate
 from siqa.synth.scoring import Score, score
 

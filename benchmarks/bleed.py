@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import audit_synthetic, speed
-from siqa.reports.outputs import METRICS_PARQUET
+from siqa.outputs.files import METRICS_PARQUET
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 from siqa.synth.sites import SITES

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import audit_synthetic
+from siqa.outputs.files import FINDINGS_JSONL, SKIPS_JSONL, UNITS_JSONL
 from siqa.reports.dashboard import build_reports, links
 from siqa.reports.dashboard.clips import DEFAULT_LIMITS, MediaLimits
-from siqa.reports.outputs import FINDINGS_JSONL, SKIPS_JSONL
-from siqa.reports.site_tables import UNITS_JSONL
 from siqa.synth import SynthConfig
 
 RELEASE_INTERACTIONS = 65_000

@@ -35,7 +35,7 @@ from siqa.engine.task import peak_rss_mb
 from siqa.findings import Finding
 from siqa.identity.release import release_findings
 from siqa.identity.store import read_store
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate, ground_truth_path
 from siqa.synth.fingerprints import draw_release
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
 from siqa.findings import Finding, Severity
+from siqa.outputs.files import read_findings
 from siqa.registry import FAMILIES
-from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
 

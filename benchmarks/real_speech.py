@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.precision import SCORED, _counted, _family_codes, _print
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthResult
 from siqa.synth.recorded import generate_recorded, missing_sources, recordings, speech_of
 from siqa.synth.scoring import score

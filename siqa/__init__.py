@@ -22,7 +22,8 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from siqa.schemas.version import __version__
+
 __all__ = ["Audit", "__version__", "audit", "load"]
 _API = ("Audit", "audit", "load")
 

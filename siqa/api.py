@@ -27,11 +27,11 @@ from siqa.audit import AuditOptions, Progress, run_audit
 from siqa.config import RuleSet
 from siqa.engine.local import default_jobs
 from siqa.findings import Finding
+from siqa.outputs import files
+from siqa.outputs.compatibility import check_folder
 from siqa.patches.model import PATCHES_JSONL
 from siqa.registry import all_rules
-from siqa.reports import outputs
 from siqa.reports.site_tables import SITE, SITE_BATCH, ReportInputError, SiteStats, read_folder
-from siqa.schemas.version import check_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +41,7 @@ __all__ = ["Audit", "audit", "load"]
 Rules = str | Path | RuleSet | Mapping[str, Any]
 Codes = str | Iterable[str] | None
 FIX_FIELDS = ("applicability", "target", "description", "operations")
-FRAME_COLUMNS = [name for name in outputs.PARQUET_SCHEMA.names  # as findings.parquet, evidence and fix spread
+FRAME_COLUMNS = [name for name in files.PARQUET_SCHEMA.names  # as findings.parquet, evidence and fix spread
                  if name not in {"evidence", "fix", "fix_applicability"}]
 SITE_TABLES = ("scores", "families", "quantities", "norms")
 _LOADED = ("findings", "skips", "norms", "patches", "summary", "_metrics", "_stats")
@@ -72,17 +72,17 @@ class Audit:
     @cached_property
     def findings(self) -> list[dict[str, Any]]:
         """Every finding, as its line of findings.jsonl (schema: `siqa schema findings`)."""
-        return _records(self._path(outputs.FINDINGS_JSONL))
+        return _records(self._path(files.FINDINGS_JSONL))
 
     @cached_property
     def skips(self) -> list[dict[str, Any]]:
         """Every unit a rule could not judge, with the reason (skips.jsonl)."""
-        return _records(self._path(outputs.SKIPS_JSONL), required=False)
+        return _records(self._path(files.SKIPS_JSONL), required=False)
 
     @cached_property
     def norms(self) -> list[dict[str, Any]]:
         """The distributions the relative rules judged against (norms.jsonl)."""
-        return _records(self._path(outputs.NORMS_JSONL), required=False)
+        return _records(self._path(files.NORMS_JSONL), required=False)
 
     @cached_property
     def patches(self) -> list[dict[str, Any]]:
@@ -92,7 +92,7 @@ class Audit:
     @cached_property
     def summary(self) -> dict[str, Any]:
         """The run's counts (summary.json): findings per family, site and severity, skips, units, timings."""
-        path = self._path(outputs.SUMMARY_JSON)
+        path = self._path(files.SUMMARY_JSON)
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
@@ -146,7 +146,7 @@ class Audit:
     def _metrics(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.read_parquet(self._path(outputs.METRICS_PARQUET))
+        return pd.read_parquet(self._path(files.METRICS_PARQUET))
 
     @cached_property
     def _stats(self) -> SiteStats:
@@ -188,8 +188,8 @@ def load(out_dir: str | Path) -> Audit:
     (`IncompatibleOutput`) or an audit that did not finish (no summary.json); a folder written before outputs
     carried a schema version is read, with a warning."""
     folder = Path(out_dir).expanduser()
-    if not (folder / outputs.SUMMARY_JSON).is_file():
-        raise ReportInputError(f"{folder} holds no finished audit: {outputs.SUMMARY_JSON} is missing "
+    if not (folder / files.SUMMARY_JSON).is_file():
+        raise ReportInputError(f"{folder} holds no finished audit: {files.SUMMARY_JSON} is missing "
                                "(written last; a killed audit resumes when run again into the same folder)")
     warning = check_folder(folder)
     if warning:

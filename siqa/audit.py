@@ -9,8 +9,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from siqa.batch_pass import run_passes
 from siqa.causes import fold
 from siqa.config import RuleSet, RuleSettings
@@ -22,16 +20,17 @@ from siqa.engine.cache import ResultCache
 from siqa.engine.internal import plugin_failed
 from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
-from siqa.engine.task import TaskResult, check, gather
+from siqa.engine.task import check
 from siqa.findings import Finding, Scope
 from siqa.identity.release import FingerprintSink, release_results, schedule_fingerprints
 from siqa.norms import Norm, judge
+from siqa.outputs import files
+from siqa.outputs.lock import LOCK_FILE, OutputError, writing
+from siqa.outputs.results import TaskResult, gather
+from siqa.outputs.summary import AuditSummary
 from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.registry import get_rule
-from siqa.reports import outputs
-from siqa.reports.site_tables import UNITS_JSONL, unit_record
-from siqa.reports.summary import AuditSummary
 from siqa.schemas.version import stamped
 
 ENGINES = ("local", "ray")
@@ -64,23 +63,11 @@ class AuditOutcome:
 
     @property
     def findings_path(self) -> Path:
-        return self.out_dir / outputs.FINDINGS_JSONL
+        return self.out_dir / files.FINDINGS_JSONL
 
 
 Progress = Callable[[str, int, float], None]
 """Called as (event, count, audio_seconds): ("total", n_interactions, 0) once per batch, then ("done", n, s)."""
-
-
-CACHE_DIR = ".siqa-cache"
-LOCK_FILE = ".siqa.lock"
-
-
-class OutputBusy(Exception):
-    """Another audit is writing the same output folder."""
-
-
-class OutputError(Exception):
-    """The outputs could not be written (a full disk, a read-only folder); each output file is whole or absent."""
 
 
 def default_out_dir(batch: str) -> Path:
@@ -151,22 +138,17 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
         raise ValueError(f"the output folder {out_dir} is inside the dataset root {indexes[0].root}: siqa writes "
                          "nothing under the root; choose an --out outside it")
     out_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out_dir / LOCK_FILE)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise OutputBusy(f"another siqa audit is writing {out_dir} (lock {out_dir / LOCK_FILE}); "
-                         "wait for it or choose another --out") from None
-    for stale in out_dir.glob(".*.tmp"):  # left by a killed run; we hold the lock, so no writer owns them
-        shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
-    (out_dir / outputs.SUMMARY_JSON).unlink(missing_ok=True)  # written last: there only if the last run completed
-    try:
-        summary = _audit_into(out_dir, indexes, ruleset, options, on_finding, progress)
-    except (OSError, sqlite3.Error) as error:  # readers turn their OS errors into findings: this is an output
-        raise OutputError(f"cannot write the audit's outputs in {out_dir}: {error}; the outputs already there "
-                          "are whole, and a re-run resumes from the finished sessions") from error
-    finally:
-        lock.release()
+    busy = (f"another siqa audit is writing {out_dir} (lock {out_dir / LOCK_FILE}); wait for it or choose another "
+            "--out")
+    with writing(out_dir, busy):
+        for stale in out_dir.glob(".*.tmp"):  # left by a killed run; we hold the lock, so no writer owns them
+            shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
+        (out_dir / files.SUMMARY_JSON).unlink(missing_ok=True)  # written last: there only if the run completed
+        try:
+            summary = _audit_into(out_dir, indexes, ruleset, options, on_finding, progress)
+        except (OSError, sqlite3.Error) as error:  # readers turn their OS errors into findings: this is an output
+            raise OutputError(f"cannot write the audit's outputs in {out_dir}: {error}; the outputs already "
+                              "there are whole, and a re-run resumes from the finished sessions") from error
     return AuditOutcome(out_dir, summary)
 
 
@@ -182,20 +164,20 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
                 on_finding: Callable[[Finding], None], progress: Progress) -> AuditSummary:
     summary = AuditSummary()
     table_columns = {name: section.get("columns", {}) for name, section in ruleset.data.get("tables", {}).items()}
-    cache_dir = out_dir / CACHE_DIR if options.cache else None
+    cache_dir = out_dir / files.CACHE_DIR if options.cache else None
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
-    jsonl = out_dir / outputs.FINDINGS_JSONL
+    jsonl = out_dir / files.FINDINGS_JSONL
     fingerprints = FingerprintSink(out_dir)
-    streams = [jsonl, out_dir / outputs.SKIPS_JSONL, out_dir / outputs.METRICS_JSONL, out_dir / UNITS_JSONL,
-               out_dir / outputs.NORMS_JSONL]
-    with outputs.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out, norms_out):
+    streams = [jsonl, out_dir / files.SKIPS_JSONL, out_dir / files.METRICS_JSONL, out_dir / files.UNITS_JSONL,
+               out_dir / files.NORMS_JSONL]
+    with files.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out, norms_out):
 
         def emit(result: TaskResult) -> None:
             for finding in result.findings:
                 findings_out.write(finding.to_json() + "\n")
                 on_finding(finding)
-            skips_out.writelines(map(outputs.jsonl_line, result.skips))
-            metrics_out.writelines(map(outputs.jsonl_line, result.metrics))
+            skips_out.writelines(map(files.jsonl_line, result.skips))
+            metrics_out.writelines(map(files.jsonl_line, result.metrics))
 
         failures = [plugin_failed(f, options.batch) for f in ruleset.plugin_failures()]
         emit(TaskResult("plugins", findings=failures))
@@ -213,12 +195,12 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
                 batch.add(result)
                 fingerprints.add(result)
                 # the denominators of per-site rates: units audited per session
-                units_out.write(outputs.jsonl_line(unit_record(info.name, result.key, result.interactions,
+                units_out.write(files.jsonl_line(files.unit_record(info.name, result.key, result.interactions,
                                                                result.files)))
                 summary.add(result)
                 progress("done", result.interactions, result.audio_seconds)
             judged = batch.judged(plan)
-            norms_out.writelines(outputs.jsonl_line(norm.to_dict()) for norm in judged.norms)
+            norms_out.writelines(files.jsonl_line(norm.to_dict()) for norm in judged.norms)
             emit(judged.result)
             summary.add_findings(judged.result.findings)
             summary.add_skips(judged.result.skips)
@@ -229,9 +211,9 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             summary.add_skips(identity.skips)  # a refused calibration: every appearance, with the reason
     if cache is not None:
         cache.close()
-    outputs.write_parquet(jsonl, out_dir / outputs.FINDINGS_PARQUET)
-    outputs.write_metric_tables(out_dir)
+    files.write_parquet(jsonl, out_dir / files.FINDINGS_PARQUET)
+    files.write_metric_tables(out_dir)
     if indexes:
-        write_patches(outputs.read_findings(jsonl), indexes[0].root, out_dir, table_columns)
-    outputs.write_json(out_dir / outputs.SUMMARY_JSON, stamped(summary.to_dict()))
+        write_patches(files.read_findings(jsonl), indexes[0].root, out_dir, table_columns)
+    files.write_json(out_dir / files.SUMMARY_JSON, stamped(summary.to_dict()))
     return summary

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from siqa.finding_fingerprints import fingerprint
 from siqa.findings import Finding
-from siqa.reports.gate.fingerprint import fingerprint
 
 SCHEMA_VERSION = 1
 MAX_BYTES = 64 << 20  # about 300,000 decisions: far more than a release's findings

@@ -4,8 +4,8 @@ A rule is a function decorated with `@rule(...)`; its docstring is its public do
 every threshold it reads with a type and a default (rule sets only override them). Built-in validator packages
 register exactly like third-party plugins (pytest/pluggy style): each entry point names a module whose import
 registers its rules. A plugin's entry point is named after its own family prefix (`XQ = "my_checks.rules"`); the
-built-in families are reserved. A plugin that fails to import, or registers a rule outside its family, is
-reported (SQ002), never fatal.
+built-in families are reserved. The engine's own codes (SQ) load the same way, through the `selfcheck` entry
+point. A plugin that fails to import, or registers a rule outside its family, is reported (SQ002), never fatal.
 """
 
 from __future__ import annotations
@@ -221,7 +221,6 @@ def load_plugins() -> list[PluginFailure]:
     with their traceback or the reason they were refused."""
     global _LOADED
     if _LOADED is None:
-        importlib.import_module("siqa.engine.internal")  # the engine's own codes (SQ), documented like rules
         _REFUSED.clear()
         failures = []
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

@@ -30,8 +30,9 @@ from siqa.context import BatchInfo
 from siqa.dataset.batch import BatchIndex, open_batches
 from siqa.dataset.tables import RootTables
 from siqa.engine.plan import Plan
-from siqa.engine.task import TaskResult, run_session
+from siqa.engine.task import run_session
 from siqa.findings import Finding
+from siqa.outputs.results import TaskResult
 from siqa.synth import SynthConfig, generate
 
 UPDATE_ENV = "SIQA_UPDATE_SNAPSHOTS"

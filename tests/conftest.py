@@ -37,7 +37,7 @@ def clean_tar_batch(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
 def synth_and_audit(root: Path, profile: str, config: SynthConfig, select: list[str]):
     """Synthesise a batch with a defect profile given as TOML text, audit it, return (batch, findings, outcome)."""
     from siqa.audit import AuditOptions, run_audit
-    from siqa.reports.outputs import read_findings
+    from siqa.outputs.files import read_findings
 
     profile_path = root / "profile.toml"
     profile_path.write_text(profile)

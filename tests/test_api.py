@@ -16,7 +16,7 @@ import pytest
 import siqa
 from siqa.audit import run_audit  # the engine's module, imported before the attribute is used
 from siqa.findings import Finding
-from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, SUMMARY_JSON
+from siqa.outputs.files import FINDINGS_JSONL, METRICS_JSONL, SUMMARY_JSON
 from siqa.reports.site_tables import ReportInputError
 from siqa.schemas.version import SCHEMA_VERSION, IncompatibleOutput
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth.scoring import EXPECTED, score
 
 

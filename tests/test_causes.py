@@ -7,11 +7,11 @@ import random
 
 from siqa.causes import PRECEDENCE, fold
 from siqa.findings import Finding, Severity
+from siqa.outputs.summary import AuditSummary
 from siqa.registry import all_rules
 from siqa.reports.dashboard import build_dashboard, links
 from siqa.reports.gate import load_policy, run_gate
 from siqa.reports.site_tables import SITE, SiteStats, read_folder
-from siqa.reports.summary import AuditSummary
 from tests.reports.conftest import BATCH, finding, write_folder
 
 KEY, OTHER = "V00_S0001_I00000001", "V00_S0001_I00000002"

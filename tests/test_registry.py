@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def test_builtin_rules_are_discovered_through_entry_points():
     assert {"IN001", "IN005", "IN006", "IN015", "SQ001", "SQ002"} <= codes
     assert get_rule("in001").name == "unreadable-wav"
     assert all(r.builtin for r in all_rules() if r.module.startswith("siqa."))
+
+
+def test_every_family_loads_through_the_installed_entry_points_the_pyproject_declares():
+    """The SQ codes too (`selfcheck`): the registry imports no module by name, so a stale install (entry points
+    from an older pyproject.toml) would lose rules; reinstall (`pip install -e .`) when this fails."""
+    declared = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["entry-points"]
+    installed = {ep.name: ep.value for ep in entry_points(group="siqa.validators") if ep.value.startswith("siqa.")}
+    assert installed == declared["siqa.validators"]
+    assert get_rule("SQ001").module == declared["siqa.validators"]["selfcheck"]
 
 
 def test_a_setting_takes_its_type_from_its_default_and_checks_values_against_it():

@@ -4,7 +4,7 @@ A backend turns clips (16 kHz mono float32, each at most one 30 s window) into t
 given text explains a clip (the transcript rules ask whether ASR merely misheard, or the text is not what was
 said). Everything else
 (which spans to transcribe, caching, comparing with the transcript) is backend-independent, so adding a backend
-means implementing `transcribe` and `plausibility` and naming it in `load_backend`.
+means implementing `transcribe` and `plausibility` and naming it in `siqa.asr.factory.load_backend`.
 """
 
 from __future__ import annotations
@@ -87,12 +87,3 @@ class AsrBackend(Protocol):
         """How well each text explains its clip: the mean log-probability per token the model gives the text's
         tokens when forced to read them there (teacher forcing); NaN for an empty text."""
         ...
-
-
-def load_backend(settings: AsrSettings) -> AsrBackend:
-    """The backend these settings name (its model loads on first use, once per process)."""
-    if settings.backend == "none":
-        raise AsrUnavailable("ASR is off (--asr none / [signals.asr] backend = \"none\")")
-    from siqa.asr.whisper import FasterWhisper  # the extra is imported only when asked for
-
-    return FasterWhisper(settings)

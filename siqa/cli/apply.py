@@ -46,8 +46,8 @@ def apply(
     from siqa.patches.apply import ApplyOptions, apply_patches
     from siqa.patches.backup import BackupError, default_folder, is_inside
     from siqa.patches.model import PatchFileError
-    from siqa.patches.summary import render_apply
     from siqa.reports.gate.text import visible_controls
+    from siqa.reports.patch_summary import render_apply
     from siqa.reports.terminal import safe
 
     err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either

@@ -77,14 +77,16 @@ def audit(
     from rich.console import Console
 
     from siqa.api import audit as run
-    from siqa.audit import OutputBusy, OutputError, default_out_dir
+    from siqa.audit import default_out_dir
     from siqa.config import ConfigError
     from siqa.dataset.errors import DatasetNotFound, TableError
     from siqa.engine.ray import EngineUnavailable
     from siqa.findings import Finding, Severity
-    from siqa.reports.outputs import FINDINGS_JSONL
+    from siqa.outputs.files import FINDINGS_JSONL
+    from siqa.outputs.lock import OutputBusy, OutputError
+    from siqa.outputs.summary import AuditSummary
     from siqa.reports.progress import audit_progress
-    from siqa.reports.summary import AuditSummary
+    from siqa.reports.summary import render_summary
     from siqa.reports.terminal import findings_table, safe
 
     err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either
@@ -111,7 +113,7 @@ def audit(
     elif output_format is OutputFormat.json:
         sys.stdout.write("[" + ",\n".join(json.dumps(r, sort_keys=True) for r in result.findings) + "]\n")
     summary = AuditSummary.from_dict(result.summary)
-    summary.render(err)
+    render_summary(summary, err)
     if report:
         _report(out_dir, root, err)
     err.print(f"findings: {safe(str(out_dir / FINDINGS_JSONL))}", highlight=False, soft_wrap=True)

@@ -29,12 +29,12 @@ def identity(
     from rich.console import Console
     from rich.table import Table
 
-    from siqa.audit import OutputBusy
     from siqa.config import ConfigError
     from siqa.dataset.errors import TableError
     from siqa.findings import Severity
     from siqa.identity.appearances import SIGNALS
     from siqa.identity.run import run_identity
+    from siqa.outputs.lock import OutputBusy
 
     err = Console(stderr=True)
     chosen = tuple(s.strip() for s in signals.split(",") if s.strip())

@@ -42,10 +42,10 @@ def report(
     from rich.console import Console
 
     from siqa.decisions import DecisionsError, load_decisions
+    from siqa.outputs.compatibility import check_folder
     from siqa.reports.dashboard import build_reports
     from siqa.reports.site_tables import ReportInputError
     from siqa.reports.terminal import safe
-    from siqa.schemas.version import check_folder
 
     err = Console(stderr=True, soft_wrap=True, emoji=False)  # dataset text: no :emoji: codes either
     if out is None and len(folders) > 1:

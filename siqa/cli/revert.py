@@ -20,7 +20,7 @@ def revert(
     from siqa.patches.backup import BackupError, default_folder
     from siqa.patches.model import PatchFileError
     from siqa.patches.revert import revert_patches
-    from siqa.patches.summary import render_revert
+    from siqa.reports.patch_summary import render_revert
     from siqa.reports.terminal import safe
 
     err = Console(stderr=True, emoji=False)  # dataset text: no :emoji: codes either

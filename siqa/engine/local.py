@@ -28,7 +28,8 @@ from siqa.dataset.units import Session
 from siqa.engine.internal import worker_died
 from siqa.engine.lifeline import Lifeline, hold, sigint_blocked
 from siqa.engine.plan import Plan
-from siqa.engine.task import TaskResult, run_session
+from siqa.engine.task import run_session
+from siqa.outputs.results import TaskResult
 from siqa.registry import all_rules
 
 IN_FLIGHT_PER_WORKER = 2

@@ -17,8 +17,9 @@ from typing import Any
 from siqa.dataset.units import Session
 from siqa.engine.local import IN_FLIGHT_PER_WORKER, ordered
 from siqa.engine.plan import Plan
-from siqa.engine.task import TaskResult, run_session
+from siqa.engine.task import run_session
 from siqa.log import LOGGER, captured, replay
+from siqa.outputs.results import TaskResult
 
 
 class EngineUnavailable(Exception):

@@ -12,8 +12,6 @@ import logging
 import resource
 import sys
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from threadpoolctl import threadpool_limits
@@ -27,25 +25,8 @@ from siqa.engine.internal import rule_crashed
 from siqa.engine.plan import Plan
 from siqa.findings import Finding, Scope
 from siqa.norms import Candidate
+from siqa.outputs.results import TaskResult, gather
 from siqa.registry import Rule
-
-
-@dataclass
-class TaskResult:
-    key: str
-    findings: list[Finding] = field(default_factory=list)
-    candidates: list[Candidate] = field(default_factory=list)  # judged against the batch once it is done
-    skips: list[dict[str, Any]] = field(default_factory=list)
-    metrics: list[dict[str, Any]] = field(default_factory=list)
-    collected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # RuleContext.collect, by channel
-    files: int = 0
-    interactions: int = 0
-    audio_seconds: float = 0.0
-    rule_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # and "signal:<name>"
-    cached: int = 0
-    new_cache: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    peak_rss_mb: float = 0.0  # the worker process's peak resident memory so far
-
 
 log = logging.getLogger(__name__)
 SIGNAL_PREFIX = "signal:"  # rule_seconds keys of the shared signals (16 kHz audio, activity, ASR ...)
@@ -115,11 +96,6 @@ def check(rule: Rule, unit: Unit, site: str, plan: Plan, signals: SignalCache, r
         result.new_cache.append((key, {"findings": [json.loads(f.to_json()) for f in findings],
                                        "candidates": [c.to_dict() for c in candidates], "skips": skips,
                                        "metrics": ctx.metrics, "collected": ctx.collected}))
-
-
-def gather(into: dict[str, list[dict[str, Any]]], records: dict[str, list[dict[str, Any]]]) -> None:
-    for channel, rows in records.items():
-        into.setdefault(channel, []).extend(rows)
 
 
 def run_session(session: Session, plan: Plan) -> TaskResult:

@@ -22,6 +22,7 @@ from siqa.dataset.ids import FileId
 from siqa.dataset.meta import Meta, Segment
 from siqa.dataset.units import AudioInfo, ParticipantFile
 from siqa.findings import Applicability, Finding, Scope, Severity
+from siqa.outputs.files import FINDINGS_JSONL, UNITS_JSONL, read_findings
 from siqa.patches.content import read_parts
 from siqa.patches.modality import part_key
 from siqa.patches.model import (
@@ -35,8 +36,6 @@ from siqa.patches.model import (
 )
 from siqa.patches.ops import PatchError, apply_patch
 from siqa.patches.targets import TargetError, parse_target, resolve_inside
-from siqa.reports.outputs import FINDINGS_JSONL, read_findings
-from siqa.reports.site_tables import UNITS_JSONL
 
 log = logging.getLogger(__name__)
 FILE_SCOPES = (Scope.FILE, Scope.INTERACTION, Scope.SESSION)

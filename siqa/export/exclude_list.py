@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from siqa.export.entries import Entry
-from siqa.reports.outputs import atomic_writer
+from siqa.outputs.files import atomic_writer
 
 EXCLUDE_TXT = "exclude.txt"
 

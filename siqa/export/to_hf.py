@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from siqa.export.entries import Entry
-from siqa.reports.outputs import atomic_writer
+from siqa.outputs.files import atomic_writer
 
 FILES_PARQUET = "files.parquet"
 _SEGMENT = pa.struct([("start", pa.float64()), ("end", pa.float64()), ("text", pa.string())])

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from siqa.export.entries import Entry
-from siqa.reports.outputs import atomic_writer
+from siqa.outputs.files import atomic_writer
 
 MANIFEST = "manifest.jsonl"
 

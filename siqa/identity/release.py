@@ -9,23 +9,24 @@ and `siqa identity` runs it over the stores of many output folders. Both write `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from siqa.config import RuleSet
 from siqa.dataset.errors import TableError
 from siqa.dataset.tables import REQUIRED_COLUMNS, RootTables
-from siqa.engine.task import TaskResult
 from siqa.findings import Applicability, Finding, Fix, Scope
 from siqa.identity import store
 from siqa.identity.appearances import SIGNALS
 from siqa.identity.compare import Comparison, compare
 from siqa.identity.fingerprint import CHANNEL
+from siqa.outputs.files import atomic_writer, write_json
+from siqa.outputs.results import TaskResult
 from siqa.registry import get_rule, matches
-from siqa.reports.outputs import atomic_writer, write_json
 
 RELEASE_CODES = ("ID001", "ID002")
 FINGERPRINT_CODE = "ID004"
@@ -240,9 +241,9 @@ def release_results(
 ) -> ReleaseResult:
     """`release_findings`, with a skip for every appearance the rules could not judge: when the comparison
     refuses to calibrate (too few recurring ids or appearances), ID001 and ID002 judge nobody, and say why."""
-    from siqa.validators.identity.id001_one_id_two_people import one_id_two_people
-    from siqa.validators.identity.id002_two_ids_one_person import two_ids_one_person
-
+    # ID001 and ID002, emitted with their own arguments (the registry types every check as a scheduled one)
+    one_id_two_people, two_ids_one_person = (cast(Callable[..., Finding | None], get_rule(code).check)
+                                             for code in RELEASE_CODES)
     if not any(_selected(ruleset, code) for code in RELEASE_CODES):  # per-site disabling: ReleaseView.finding
         return ReleaseResult()
     settings = ruleset.signal("identity")

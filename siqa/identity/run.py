@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
-from siqa.audit import LOCK_FILE, OutputBusy
 from siqa.config import RuleSet
 from siqa.dataset.tables import RootTables
 from siqa.findings import Finding
 from siqa.identity import store
 from siqa.identity.appearances import SIGNALS
 from siqa.identity.release import CALIBRATION_JSON, release_findings
+from siqa.outputs.files import FINDINGS_JSONL, FINDINGS_PARQUET, atomic_writer, write_parquet
+from siqa.outputs.lock import writing
 from siqa.patches.write import write_patches
-from siqa.reports import outputs
 
 
 @dataclass
@@ -49,28 +47,19 @@ def run_identity(
             "(siqa audit --select ID) first"
         )
     out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out / LOCK_FILE)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise OutputBusy(
-            f"another siqa command is writing {out}; wait for it or choose another --out"
-        ) from None
-    try:
+    with writing(out, f"another siqa command is writing {out}; wait for it or choose another --out"):
         store.write_store(out, rows)
         columns = {
             name: section.get("columns", {}) for name, section in ruleset.data.get("tables", {}).items()
         }
         tables = RootTables.load(root, columns, ruleset.limits()) if root else None
         findings = release_findings(rows, ruleset, tables, out, signals)
-        jsonl = out / outputs.FINDINGS_JSONL
-        with outputs.atomic_writer(jsonl) as handle:
+        jsonl = out / FINDINGS_JSONL
+        with atomic_writer(jsonl) as handle:
             handle.writelines(f.to_json() + "\n" for f in findings)
-        outputs.write_parquet(jsonl, out / outputs.FINDINGS_PARQUET)
+        write_parquet(jsonl, out / FINDINGS_PARQUET)
         if root is not None:
             write_patches(findings, root, out, columns)
-    finally:
-        lock.release()
     report_path = out / store.STORE_DIR / CALIBRATION_JSON
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     return IdentityOutcome(out, len(rows), findings, report)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from siqa.reports.outputs import atomic_writer
+from siqa.outputs.files import atomic_writer
 from siqa.schemas.version import parquet_metadata
 
 STORE_DIR = "identity"

@@ -1,4 +1,5 @@
-"""Voice embeddings of one participant's own speech: the backend protocol and the default offline backend.
+"""Voice embeddings of one participant's own speech: the backend protocol and the default offline backend
+(`siqa.identity.voice_backends` picks the one a rule set names).
 
 A backend sees the channel at 16 kHz and the own-speech flags per 10 ms frame (`siqa.signals.activity`, which
 gates out the partner's bleed), and must describe only the flagged frames: a fingerprint that mixed in the
@@ -20,8 +21,7 @@ import scipy.fft
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
-from siqa.config import ConfigError, RuleSettings
-from siqa.signals.activity import FRAME_SAMPLES, FRAME_SECONDS
+from siqa.signals.activity import FRAME_SAMPLES
 from siqa.signals.audio import ANALYSIS_RATE
 from siqa.signals.frames import spread
 
@@ -32,7 +32,10 @@ BLOCK_FRAMES = 64  # frames analysed at once (see `blockwise`)
 
 
 class VoiceBackend(Protocol):
-    name: str  # the embedding space: vectors are compared only with vectors of the same name
+    @property
+    def name(self) -> str:
+        """The embedding space: vectors are compared only with vectors of the same name."""
+        ...
 
     def embed(self, audio16k: np.ndarray, own: np.ndarray) -> np.ndarray | None:
         """One vector for the frames flagged in `own` (per 10 ms), or None when they are too few."""
@@ -185,16 +188,3 @@ def _yin_block(frames: np.ndarray, min_period: int, max_period: int, threshold: 
     curvature = left - 2 * mid + right
     shift = np.where(curvature > 0, 0.5 * (left - right) / np.where(curvature > 0, curvature, 1.0), 0.0)
     return first + np.clip(shift, -1.0, 1.0)
-
-
-def voice_backend(settings: RuleSettings) -> VoiceBackend:
-    """The backend a rule set names: `voice_backend = "mfcc-pitch"`, or `"onnx"` with `onnx_model`."""
-    kind = settings.get("voice_backend")
-    min_frames = round(settings.get("min_voice_seconds") / FRAME_SECONDS)
-    if kind == "mfcc-pitch":
-        return MfccPitchVoice(min_frames=min_frames)
-    if kind == "onnx":
-        from siqa.identity.onnx_voice import onnx_voice
-
-        return onnx_voice(str(settings.get("onnx_model")), min_frames)
-    raise ConfigError(f"{settings.code}: unknown voice_backend {kind!r} (mfcc-pitch or onnx)")

@@ -8,7 +8,8 @@ Underneath: `model` (the record format), `targets` (what a target names; path sa
 per-modality layout's files), `ops` (RFC 6902), `minimal` (a rule's fix as the smallest operations),
 `conflicts`, `content` with `documents` (written back through `splice`, byte-exact where unchanged), `rows` and
 `tars` (targets inside their files), `files` (hashing, atomic writes), `backup` (the manifest), `plan` and `report`
-(apply's decisions and outcome), `diff` and `summary` (what the commands print).
+(apply's decisions and outcome), `diff` (what `siqa apply --diff` prints; the summary tables are
+`siqa.reports.patch_summary`). Output-folder files are written through `siqa.outputs`.
 """
 
 from siqa.patches.apply import ApplyOptions, ApplyReport, Status, apply_patches

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from siqa.outputs.files import UnsafeEntry
 from siqa.patches.backup import Manifest, locked_manifest
 from siqa.patches.diff import plan_diffs
 from siqa.patches.files import ContentChanged, copy_file, sha256_file, write_atomically
@@ -25,7 +26,6 @@ from siqa.patches.plan import (
     settle,
 )
 from siqa.patches.report import ApplyReport, Status
-from siqa.reports.outputs import UnsafeEntry
 
 __all__ = ["ApplyOptions", "ApplyReport", "Status", "apply_patches"]
 

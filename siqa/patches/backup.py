@@ -34,9 +34,9 @@ from filelock import FileLock, Timeout
 
 from siqa.dataset.decode import DEFAULT_LIMITS, parse_json
 from siqa.dataset.errors import ReadError
+from siqa.outputs.files import write_json
 from siqa.patches.files import naming, read_bounded, remove_stale_temps, sha256_file
 from siqa.patches.targets import TargetError, check_relative
-from siqa.reports.outputs import write_json
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"

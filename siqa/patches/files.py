@@ -1,6 +1,6 @@
 """Hashing and atomic replacement of files: every byte patches write goes through `write_atomically`.
 
-A file is written to a temporary name beside it (`reports.outputs.atomic_writer`: `.<name>.<random>.tmp`, created
+A file is written to a temporary name beside it (`outputs.files.atomic_writer`: `.<name>.<random>.tmp`, created
 new, never through a link), fsynced, hash-checked, and renamed over the target, then the folder is fsynced; so a
 kill leaves the old file or the new one, never a mix. A kill can leave the temporary file behind; the next apply or
 revert of that file removes it. Anything else at a temporary name (a link, a folder, a FIFO) was planted: the
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from siqa.dataset.decode import open_regular
+from siqa.outputs.files import UnsafeEntry, atomic_writer
 from siqa.patches.ops import PatchError
-from siqa.reports.outputs import UnsafeEntry, atomic_writer
 
 _CHUNK = 1 << 20
 

@@ -42,8 +42,8 @@ from typing import Any
 from siqa.dataset.decode import DEFAULT_LIMITS, Limits, parse_json
 from siqa.dataset.errors import ReadError
 from siqa.findings import Applicability
+from siqa.outputs.files import atomic_writer
 from siqa.patches.targets import Target, TargetError, parse_target
-from siqa.reports.outputs import atomic_writer
 from siqa.schemas.version import IncompatibleOutput, check_version, stamped
 
 PATCHES_JSONL = "patches.jsonl"

@@ -23,6 +23,7 @@ from typing import Any
 from siqa.dataset.decode import DEFAULT_LIMITS, Limits
 from siqa.decisions import Verdict
 from siqa.findings import Applicability
+from siqa.outputs.files import UnsafeEntry
 from siqa.patches.backup import Manifest, State
 from siqa.patches.content import Part, read_parts, render
 from siqa.patches.files import HashingWriter, Sink, remove_stale_temps, sha256_file
@@ -32,7 +33,6 @@ from siqa.patches.report import ApplyReport, Status
 from siqa.patches.rows import formula_cells
 from siqa.patches.targets import TargetError, resolve_inside
 from siqa.registry import matches
-from siqa.reports.outputs import UnsafeEntry
 
 
 @dataclass(frozen=True)

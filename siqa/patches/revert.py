@@ -16,12 +16,12 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from siqa.outputs.files import UnsafeEntry
 from siqa.patches.backup import Manifest, locked_manifest
 from siqa.patches.files import copy_file, remove_stale_temps, sha256_file, write_atomically
 from siqa.patches.model import Entries, read_patches, records_by_file
 from siqa.patches.plan import FilePlan, pinned, verified_backup
 from siqa.patches.targets import TargetError, resolve_inside
-from siqa.reports.outputs import UnsafeEntry
 
 
 class RevertStatus(str, enum.Enum):

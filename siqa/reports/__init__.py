@@ -1,7 +1,8 @@
-"""Audit outputs: findings files, summaries, per-site tables, the dashboard and gate formats.
+"""Reading an audit's outputs back (`siqa.outputs` writes them): per-site tables, the dashboard, the gate, and
+what the commands print.
 
-    outputs       findings (JSONL streamed, Parquet), skips, metrics, norms; atomic writes
-    summary       run statistics that merge across tasks, workers and batches               `AuditSummary`
+    summary       the run summary table on the terminal                                     `render_summary`
+    patch_summary what `siqa apply` and `siqa revert` print
     site_tables   per-site and per-batch tables: counts, rates, scores, measured quantities
     dashboard     the static HTML dashboard, a page per flagged interaction
     gate          `siqa gate`: this release's audit against the previous one's, under a policy

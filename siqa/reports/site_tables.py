@@ -28,19 +28,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siqa.dataset.ids import FileId, site_of_key
+from siqa.dataset.ids import FileId
 from siqa.findings import Finding, Scope, Severity
 from siqa.norms import JUDGED_WITH
-from siqa.reports.outputs import (
+from siqa.outputs.files import (
     FINDINGS_JSONL,
     METRICS_JSONL,
+    UNITS_JSONL,
     atomic_writer,
     read_findings,
     read_norms,
     write_frame,
 )
 
-UNITS_JSONL = "units.jsonl"
 TABLES_DIR = "tables"
 UNIT_KINDS = ("sessions", "interactions", "files")
 SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))  # error, warning, info
@@ -54,12 +54,6 @@ NORM_FIELDS = ("site", "batch", "code", "metric", "basis", "units", "side", "med
 
 class ReportInputError(Exception):
     """An audit output folder that cannot be read (missing, or without findings)."""
-
-
-def unit_record(batch: str, session_key: str, interactions: int, files: int) -> dict[str, Any]:
-    """One line of `units.jsonl`: what `siqa audit` saw of one session (the denominators of rates)."""
-    return {"batch": batch, "site": site_of_key(session_key), "session_key": session_key,
-            "interactions": interactions, "files": files}
 
 
 def numeric_evidence(evidence: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:

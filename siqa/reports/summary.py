@@ -1,146 +1,57 @@
-"""Run statistics that accumulate per task and combine (`a + b`), so shards, workers and batches merge."""
+"""The run summary in the terminal: findings by rule family and site, and the rules that skipped units."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from siqa.engine.task import TaskResult
-from siqa.findings import Finding, Severity
+from siqa.outputs.summary import AuditSummary
 from siqa.registry import FAMILIES
 from siqa.reports.terminal import safe
 
-MAX_REASONS = 200  # distinct skip reasons kept per rule code; more are counted as OTHER_REASONS
-OTHER_REASONS = "(other reasons)"
-SUMMARY_REASONS = 5  # most common reasons per code kept in summary.json
+
+def render_summary(summary: AuditSummary, console: Console) -> None:
+    """Findings by rule family (rows) and site (columns), errors/warnings/infos per cell."""
+    sites = sorted({site for _, site, _ in summary.findings})
+    table = Table(title=f"siqa: {summary.files} files, {summary.interactions} interactions, "
+                        f"{summary.audio_seconds / 3600:.2f} h of audio", title_justify="left")
+    table.add_column("family")
+    for site in sites:
+        table.add_column(site, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for family in sorted({fam for fam, _, _ in summary.findings}):
+        cells = [_cell(summary, family, site) for site in sites]
+        table.add_row(f"{family} {FAMILIES.get(family, '')}", *cells, _cell(summary, family, None))
+    console.print(table)
+    _render_skips(summary, console)
 
 
-def count_reason(reasons: Counter[str], reason: str) -> None:
-    """One more unit skipped for `reason`: at most MAX_REASONS distinct reasons, the rest counted together."""
-    reasons[reason if reason in reasons or len(reasons) < MAX_REASONS else OTHER_REASONS] += 1
+def _render_skips(summary: AuditSummary, console: Console) -> None:
+    """Each rule that could not judge some units: how many, and its most common reason (skips.jsonl)."""
+    if not summary.skips:
+        return
+    table = Table(title="rules that could not judge every unit (each skip and its reason: skips.jsonl)",
+                  title_justify="left")
+    for name, justify in (("rule", "left"), ("units skipped", "right"), ("most common reason", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for code, count in sorted(summary.skips.items()):
+        top = summary.top_skip_reason(code)
+        if top is None:
+            reason = "-"
+        else:
+            reason = safe(top[0]) + ("" if top[1] == count else f" ({top[1]} of {count} units)")
+        table.add_row(safe(code), str(count), reason)
+    console.print(table)
 
 
-def top_reason(reasons: Counter[str]) -> tuple[str, int]:
-    """The most common reason and its units (ties: the first in order)."""
-    return min(reasons.items(), key=lambda item: (-item[1], item[0]))
-
-
-@dataclass
-class AuditSummary:
-    findings: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (family, site, severity)
-    skips: Counter[str] = field(default_factory=Counter)  # rule code
-    sessions: int = 0
-    interactions: int = 0
-    files: int = 0
-    audio_seconds: float = 0.0
-    rule_seconds: Counter[str] = field(default_factory=Counter)  # CPU seconds per rule code
-    peak_worker_rss_mb: float = 0.0
-    skip_reasons: dict[str, Counter[str]] = field(default_factory=dict)  # rule code -> reason -> units
-
-    def add_findings(self, findings: list[Finding]) -> None:
-        """Counts each defect once: a finding folded into its root (`caused_by`) is counted there."""
-        self.findings.update((f.family, f.site, f.severity.value) for f in findings if f.caused_by is None)
-
-    def add_skips(self, skips: list[dict[str, Any]]) -> None:
-        self.skips.update(s["code"] for s in skips)
-        self.add_skip_reasons(skips)
-
-    def add_skip_reasons(self, skips: list[dict[str, Any]]) -> None:
-        """Why each rule skipped its units (the `reason` of each skip record), so the summary can say it; at
-        most MAX_REASONS distinct reasons a code, the rest counted together."""
-        for skip in skips:
-            count_reason(self.skip_reasons.setdefault(skip["code"], Counter()),
-                         str(skip.get("reason") or "no reason given"))
-
-    def top_skip_reason(self, code: str) -> tuple[str, int] | None:
-        """The most common reason `code` skipped a unit, and for how many units (ties: the first in order)."""
-        reasons = self.skip_reasons.get(code)
-        return top_reason(reasons) if reasons else None
-
-    def add(self, result: TaskResult) -> None:
-        """A session's run figures; its findings and skips are counted once its batch is judged."""
-        self.sessions += 1
-        self.interactions += result.interactions
-        self.files += result.files
-        self.audio_seconds += result.audio_seconds
-        self.rule_seconds.update(result.rule_seconds)
-        self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, result.peak_rss_mb)
-
-    def __add__(self, other: AuditSummary) -> AuditSummary:
-        reasons = {code: Counter(self.skip_reasons.get(code)) + Counter(other.skip_reasons.get(code))
-                   for code in self.skip_reasons.keys() | other.skip_reasons.keys()}
-        return AuditSummary(self.findings + other.findings, self.skips + other.skips,
-                            self.sessions + other.sessions, self.interactions + other.interactions,
-                            self.files + other.files, self.audio_seconds + other.audio_seconds,
-                            self.rule_seconds + other.rule_seconds,
-                            max(self.peak_worker_rss_mb, other.peak_worker_rss_mb), reasons)
-
-    def count_at_least(self, severity: Severity) -> int:
-        return sum(n for (_, _, sev), n in self.findings.items() if Severity(sev).rank >= severity.rank)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "findings": [{"family": f, "site": s, "severity": v, "count": n}
-                         for (f, s, v), n in sorted(self.findings.items())],
-            "skips": dict(sorted(self.skips.items())),
-            "skip_reasons": {code: [[r, n] for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
-                                    [:SUMMARY_REASONS]]
-                             for code, reasons in sorted(self.skip_reasons.items())},
-            "sessions": self.sessions, "interactions": self.interactions, "files": self.files,
-            "audio_seconds": round(self.audio_seconds, 3),
-            "rule_seconds": {k: round(v, 4) for k, v in sorted(self.rule_seconds.items())},
-            "peak_worker_rss_mb": round(self.peak_worker_rss_mb, 1),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AuditSummary:
-        return cls(Counter({(r["family"], r["site"], r["severity"]): r["count"] for r in data["findings"]}),
-                   Counter(data["skips"]), data["sessions"], data["interactions"], data["files"],
-                   data["audio_seconds"], Counter(data["rule_seconds"]), data.get("peak_worker_rss_mb", 0.0),
-                   {code: Counter(dict(pairs)) for code, pairs in data.get("skip_reasons", {}).items()})
-
-    def render(self, console: Console) -> None:
-        """Findings by rule family (rows) and site (columns), errors/warnings/infos per cell."""
-        sites = sorted({site for _, site, _ in self.findings})
-        table = Table(title=f"siqa: {self.files} files, {self.interactions} interactions, "
-                            f"{self.audio_seconds / 3600:.2f} h of audio", title_justify="left")
-        table.add_column("family")
-        for site in sites:
-            table.add_column(site, justify="right")
-        table.add_column("total", justify="right", style="bold")
-        for family in sorted({fam for fam, _, _ in self.findings}):
-            cells = [self._cell(family, site) for site in sites]
-            table.add_row(f"{family} {FAMILIES.get(family, '')}", *cells, self._cell(family, None))
-        console.print(table)
-        self._render_skips(console)
-
-    def _render_skips(self, console: Console) -> None:
-        """Each rule that could not judge some units: how many, and its most common reason (skips.jsonl)."""
-        if not self.skips:
-            return
-        table = Table(title="rules that could not judge every unit (each skip and its reason: skips.jsonl)",
-                      title_justify="left")
-        for name, justify in (("rule", "left"), ("units skipped", "right"), ("most common reason", "left")):
-            table.add_column(name, justify=justify, overflow="fold")
-        for code, count in sorted(self.skips.items()):
-            top = self.top_skip_reason(code)
-            if top is None:
-                reason = "-"
-            else:
-                reason = safe(top[0]) + ("" if top[1] == count else f" ({top[1]} of {count} units)")
-            table.add_row(safe(code), str(count), reason)
-        console.print(table)
-
-    def _cell(self, family: str, site: str | None) -> str:
-        by_sev = Counter()
-        for (fam, s, sev), n in self.findings.items():
-            if fam == family and (site is None or s == site):
-                by_sev[sev] += n
-        parts = [f"[red]{by_sev['error']}E[/]" if by_sev["error"] else "",
-                 f"[yellow]{by_sev['warning']}W[/]" if by_sev["warning"] else "",
-                 f"{by_sev['info']}I" if by_sev["info"] else ""]
-        return " ".join(p for p in parts if p) or "-"
+def _cell(summary: AuditSummary, family: str, site: str | None) -> str:
+    by_sev: Counter[str] = Counter()
+    for (fam, s, sev), n in summary.findings.items():
+        if fam == family and (site is None or s == site):
+            by_sev[sev] += n
+    parts = [f"[red]{by_sev['error']}E[/]" if by_sev["error"] else "",
+             f"[yellow]{by_sev['warning']}W[/]" if by_sev["warning"] else "",
+             f"{by_sev['info']}I" if by_sev["info"] else ""]
+    return " ".join(p for p in parts if p) or "-"

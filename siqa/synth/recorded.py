@@ -128,7 +128,7 @@ def _pieces(samples: np.ndarray) -> list[tuple[int, int]]:
 
 def transcribe(recs: list[Recording], cache: Path) -> dict[Path, list[dict[str, Any]]]:
     """Whisper tiny.en words of each recording (file time, seconds), cached as JSON under `cache`."""
-    from siqa.asr.backend import load_backend
+    from siqa.asr.factory import load_backend
 
     cache.mkdir(parents=True, exist_ok=True)
     key = lambda rec: cache / f"{rec.speaker}-{rec.path.parent.name}-{rec.path.stem}.json"  # noqa: E731

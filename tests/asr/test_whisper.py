@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import soxr
 
-from siqa.asr.backend import AsrSettings, AsrUnavailable, load_backend
+from siqa.asr.backend import AsrSettings, AsrUnavailable
+from siqa.asr.factory import load_backend
 from siqa.asr.models import resolve_model
 from siqa.config import RuleSet
 from siqa.dataset.schema import SAMPLE_RATE

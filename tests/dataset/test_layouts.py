@@ -14,7 +14,7 @@ from siqa.dataset.batch import open_batches
 from siqa.dataset.errors import ReadError
 from siqa.dataset.layouts import detect_layout
 from siqa.dataset.layouts.blob import forget_digests
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate
 
 LAYOUTS = ("extracted", "tar", "modality")

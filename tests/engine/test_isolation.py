@@ -10,7 +10,7 @@ import pytest
 from siqa import registry
 from siqa.audit import AuditOptions, run_audit
 from siqa.findings import Scope, Severity
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 
 
 @pytest.fixture

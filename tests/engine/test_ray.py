@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports import outputs
+from siqa.outputs import files
 from siqa.synth import SynthConfig, generate
 
 pytest.importorskip("ray")
@@ -22,9 +22,9 @@ def test_ray_engine_matches_the_local_engine(tar_batch, tmp_path):
                                    cache=False))
     ray = run_audit(AuditOptions(batch=tar_batch.batch, root=tar_batch.root, out=tmp_path / "ray", jobs=2,
                                  cache=False, engine="ray"))
-    for name in (outputs.FINDINGS_JSONL, outputs.SKIPS_JSONL, outputs.METRICS_JSONL):
+    for name in (files.FINDINGS_JSONL, files.SKIPS_JSONL, files.METRICS_JSONL):
         assert (tmp_path / "ray" / name).read_text() == (tmp_path / "local" / name).read_text(), name
-    assert (tmp_path / "local" / outputs.FINDINGS_JSONL).read_text().count("\n") > 0
+    assert (tmp_path / "local" / files.FINDINGS_JSONL).read_text().count("\n") > 0
     assert ray.summary.interactions == local.summary.interactions == tar_batch.interactions
     assert ray.summary.peak_worker_rss_mb > 0
 

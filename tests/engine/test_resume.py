@@ -13,8 +13,9 @@ import time
 import pytest
 from filelock import FileLock
 
-from siqa.audit import LOCK_FILE, AuditOptions, OutputBusy, run_audit
+from siqa.audit import AuditOptions, run_audit
 from siqa.engine.cache import CACHE_FILE
+from siqa.outputs.lock import LOCK_FILE, OutputBusy
 
 
 def _cached_rows(path) -> int:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from siqa.asr.cache import read_stats
-from siqa.audit import CACHE_DIR, AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.audit import AuditOptions, run_audit
+from siqa.outputs.files import CACHE_DIR, read_findings
 from siqa.synth import SynthResult
 from tests.dataset.helpers import snapshot
 from tests.fuzz import make_corpus

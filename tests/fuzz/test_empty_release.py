@@ -15,7 +15,7 @@ import pytest
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.identity.release import RELEASE_CODES
-from siqa.reports.outputs import SKIPS_JSONL, read_findings
+from siqa.outputs.files import SKIPS_JSONL, read_findings
 
 BATCH = Path("improvised", "dev", "0000")
 FILE_ID = "V00_S0001_I00000001_P0001"

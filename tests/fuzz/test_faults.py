@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 
 from siqa import registry
-from siqa.audit import CACHE_DIR, AuditOptions, OutputError, run_audit
+from siqa.audit import AuditOptions, run_audit
 from siqa.dataset.batch import open_batches
 from siqa.engine.cache import CACHE_FILE
-from siqa.reports import outputs
-from siqa.reports.site_tables import UNITS_JSONL
+from siqa.outputs import files
+from siqa.outputs.files import CACHE_DIR, UNITS_JSONL
+from siqa.outputs.lock import OutputError
 from tests.fuzz import faults
 from tests.fuzz.figures import fault
 
-STREAMS = (outputs.FINDINGS_JSONL, outputs.SKIPS_JSONL, outputs.METRICS_JSONL, UNITS_JSONL)
+STREAMS = (files.FINDINGS_JSONL, files.SKIPS_JSONL, files.METRICS_JSONL, UNITS_JSONL)
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_a_full_disk_mid_run_stops_with_a_clear_error_and_the_rerun_finishes_the
     fault("full disk")
     assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr
     assert "cannot write the audit's outputs" in full.stderr and "resumes" in full.stderr
-    assert not [name for name in (*STREAMS, outputs.SUMMARY_JSON) if (out / name).exists()]
+    assert not [name for name in (*STREAMS, files.SUMMARY_JSON) if (out / name).exists()]
     with sqlite3.connect(f"file:{out / CACHE_DIR / CACHE_FILE}?mode=ro", uri=True) as cache:
         assert cache.execute("SELECT COUNT(*) FROM results").fetchone()[0] > 0, "no session finished before"
     assert _audit(batch_copy, out) == reference
@@ -124,7 +125,7 @@ def test_a_full_disk_never_leaves_a_half_written_output_in_place_of_a_good_one(b
         _audit(batch_copy, out, cache=False)
     fault("full disk")
     assert {name: (out / name).read_bytes() for name in STREAMS} == good
-    assert not (out / outputs.SUMMARY_JSON).exists(), "summary.json marks a completed run"
+    assert not (out / files.SUMMARY_JSON).exists(), "summary.json marks a completed run"
     assert not list(out.glob(".*.tmp"))
     assert _audit(batch_copy, out, cache=False) == reference
 

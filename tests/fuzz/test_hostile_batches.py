@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthResult
 
 

@@ -10,7 +10,7 @@ import pytest
 from siqa.audit import AuditOptions, run_audit
 from siqa.config import ConfigError, RuleSet
 from siqa.dataset.decode import DEFAULT_LIMITS
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 
 LOW = {"audio_seconds": 1, "json_bytes": 200, "array_bytes": 100, "table_bytes": 50}
 

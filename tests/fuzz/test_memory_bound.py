@@ -19,7 +19,7 @@ import soundfile as sf
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.dataset.decode import DECODE_BLOCK, DEFAULT_LIMITS
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 
 MIB = 1 << 20
 SLACK = 12 * MIB  # allocator and library noise around one read

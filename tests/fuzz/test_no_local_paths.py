@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 
 
 def test_no_output_holds_the_absolute_root_path(batch_copy, tmp_path):

@@ -21,12 +21,12 @@ import pytest
 
 from siqa.dataset.decode import Limits
 from siqa.findings import Applicability
+from siqa.outputs.files import UnsafeEntry, atomic_writer
 from siqa.patches.apply import ApplyOptions, Status, apply_patches
 from siqa.patches.backup import MANIFEST
 from siqa.patches.model import PatchFileError, read_patches
 from siqa.patches.ops import MAX_OPERATIONS
 from siqa.patches.write import write_patches
-from siqa.reports.outputs import UnsafeEntry, atomic_writer
 from tests.fuzz.figures import fault
 from tests.patches.conftest import (
     EXTRACTED,

@@ -13,7 +13,8 @@ from onnx import TensorProto, helper, numpy_helper
 from siqa.config import RuleSet
 from siqa.findings import Severity
 from siqa.identity.onnx_voice import PCM_SCALE, OnnxVoice, log_mel_fbank, onnx_voice
-from siqa.identity.voice import mel_basis, voice_backend
+from siqa.identity.voice import mel_basis
+from siqa.identity.voice_backends import voice_backend
 from tests.identity.conftest import dyad
 
 MELS, DIMS = 80, 16

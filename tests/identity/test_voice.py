@@ -8,7 +8,8 @@ import pytest
 
 from siqa.config import ConfigError, RuleSet
 from siqa.findings import Severity
-from siqa.identity.voice import MfccPitchVoice, mel_basis, voice_backend, yin_periods
+from siqa.identity.voice import MfccPitchVoice, mel_basis, yin_periods
+from siqa.identity.voice_backends import voice_backend
 from tests.identity.conftest import dyad
 
 

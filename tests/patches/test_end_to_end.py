@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from siqa.audit import AuditOptions, run_audit
+from siqa.outputs.files import read_findings
 from siqa.patches.model import FixStatus, read_patches
 from siqa.patches.write import write_patches
-from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.defects import CATALOGUE
 

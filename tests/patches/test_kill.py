@@ -40,7 +40,7 @@ def counted(real):
 os.fsync, os.replace = counted(os.fsync), counted(os.replace)
 import typer
 from siqa.cli import apply
-import siqa.patches.summary  # the heavy imports happen before "ready", so timed kills land in the work
+import siqa.reports.patch_summary  # the heavy imports happen before "ready", so timed kills land in the work
 app = typer.Typer()
 apply.register(app)
 print("ready", flush=True)

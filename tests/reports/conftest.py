@@ -16,8 +16,7 @@ from siqa.cli import gate as gate_command
 from siqa.cli import report as report_command
 from siqa.dataset.batch import open_batches
 from siqa.findings import Applicability, Finding, Fix, Scope, Severity
-from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL
-from siqa.reports.site_tables import UNITS_JSONL, unit_record
+from siqa.outputs.files import FINDINGS_JSONL, METRICS_JSONL, UNITS_JSONL, unit_record
 from siqa.synth import SynthConfig, SynthResult, generate
 from tests.reports.browser import CHROMIUM, Browser
 

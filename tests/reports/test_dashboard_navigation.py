@@ -13,9 +13,9 @@ import pytest
 
 from siqa.decisions import Decision, Decisions, Kind, Verdict, finding_key
 from siqa.findings import Severity
+from siqa.outputs.files import SKIPS_JSONL, SUMMARY_JSON
 from siqa.reports.dashboard import build_reports, links, plots
 from siqa.reports.gate import load_policy, run_gate
-from siqa.reports.outputs import SKIPS_JSONL, SUMMARY_JSON
 from tests.reports.conftest import BATCH, HOSTILE, finding, write_folder
 
 FINDINGS = ([finding("BL001", Severity.ERROR if n % 3 == 0 else Severity.WARNING,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from siqa.finding_fingerprints import unmatched
 from siqa.findings import Severity
 from siqa.reports.gate import PolicyError, fingerprint, load_policy, run_gate
-from siqa.reports.gate.fingerprint import unmatched
 from tests.reports.conftest import BATCH, finding, write_folder
 
 POLICY = load_policy()  # rules/gate.toml

@@ -17,10 +17,11 @@ from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
 from siqa.findings import Severity
 from siqa.norms import JUDGED_WITH, robust
+from siqa.outputs.files import NORMS_JSONL, SKIPS_JSONL
+from siqa.outputs.summary import AuditSummary
 from siqa.reports.dashboard import build_reports
-from siqa.reports.outputs import NORMS_JSONL, SKIPS_JSONL
 from siqa.reports.site_tables import read_folders
-from siqa.reports.summary import AuditSummary
+from siqa.reports.summary import render_summary
 from tests.reports.conftest import BATCH, finding, write_folder
 
 # RQ001 judged against each site's own channels, RQ006 against the batch's (a site's one or two are too few),
@@ -174,7 +175,7 @@ def test_summary_names_each_rule_that_could_not_judge_with_its_most_common_reaso
     summary = AuditSummary()
     summary.add_skips(SKIPS)
     console = Console(record=True, width=300, force_terminal=False)
-    summary.render(console)
+    render_summary(summary, console)
     text = console.export_text()
     assert "could not judge" in text
     id_line = next(line for line in text.splitlines() if "ID001" in line)

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from siqa import __version__
 from siqa.cli import schema as schema_command
 from siqa.decisions import Decision, Decisions, DecisionsError, Kind, Verdict, parse_decisions
+from siqa.outputs.files import FINDINGS_JSONL, METRICS_JSONL, NORMS_JSONL, SKIPS_JSONL, SUMMARY_JSON
 from siqa.patches.model import PATCHES_JSONL, PatchFileError, read_patches
-from siqa.reports.outputs import FINDINGS_JSONL, METRICS_JSONL, NORMS_JSONL, SKIPS_JSONL, SUMMARY_JSON
 from siqa.schemas import load, names
 from siqa.schemas.version import SCHEMA_VERSION
 from tests.reports.conftest import cli_app

@@ -33,6 +33,7 @@ from siqa.config import RuleSet
 from siqa.decisions import Decisions, finding_key
 from siqa.findings import Finding
 from siqa.norms import JUDGED_WITH
+from siqa.outputs.files import METRICS_JSONL
 from siqa.registry import FAMILIES, RegistryError, all_rules, get_rule
 from siqa.reports.dashboard import links, lists, plots, render
 from siqa.reports.dashboard.catalog import Entry, Place, catalog
@@ -40,7 +41,6 @@ from siqa.reports.dashboard.clips import DEFAULT_LIMITS, MediaLimits
 from siqa.reports.dashboard.coverage import Coverage
 from siqa.reports.dashboard.evidence import link_unit_pages, write_evidence_pages
 from siqa.reports.dashboard.visible import visible_text
-from siqa.reports.outputs import METRICS_JSONL
 from siqa.reports.site_tables import (
     SEVERITIES,
     SiteStats,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from siqa.findings import Finding
-from siqa.reports.outputs import METRICS_JSONL
+from siqa.outputs.files import METRICS_JSONL
 from siqa.reports.site_tables import dataset_sessions, measured_unit
 
 Place = tuple[str, str, str]  # (batch, site, interaction key)

@@ -17,10 +17,10 @@ from typing import Any
 
 from siqa.engine.task import SIGNAL_PREFIX
 from siqa.findings import Finding, Scope
+from siqa.outputs.files import SKIPS_JSONL, SUMMARY_JSON
+from siqa.outputs.summary import count_reason, top_reason
 from siqa.registry import RegistryError, get_rule
-from siqa.reports.outputs import SKIPS_JSONL, SUMMARY_JSON
 from siqa.reports.site_tables import SiteStats
-from siqa.reports.summary import count_reason, top_reason
 
 _SCOPE_UNITS = {Scope.FILE: "files", Scope.INTERACTION: "interactions", Scope.SESSION: "sessions"}
 

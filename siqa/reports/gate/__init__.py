@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from siqa.finding_fingerprints import fingerprint
+from siqa.outputs.files import atomic_writer
 from siqa.reports.gate import github, junit, markdown, sarif
 from siqa.reports.gate.compare import Check, GateResult, run_gate
-from siqa.reports.gate.fingerprint import fingerprint
 from siqa.reports.gate.policy import Allowance, Policy, PolicyError, load_policy
-from siqa.reports.outputs import atomic_writer
 
 GATE_DIR = "gate"
 FORMATS: dict[str, tuple[str, Callable[[GateResult], str]]] = {

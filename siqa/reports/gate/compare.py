@@ -22,11 +22,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from siqa.finding_fingerprints import fingerprint, unmatched
 from siqa.findings import Finding, Severity
-from siqa.reports.gate.fingerprint import fingerprint, unmatched
+from siqa.outputs.compatibility import check_folder
 from siqa.reports.gate.policy import Policy
 from siqa.reports.site_tables import SITE, SiteStats, folder_findings, read_folder
-from siqa.schemas.version import check_folder
 
 _EPSILON = 1e-9
 

@@ -15,11 +15,11 @@ import math
 from typing import Any
 from urllib.parse import quote
 
-import siqa
+from siqa.finding_fingerprints import fingerprint
 from siqa.findings import Finding, Severity
 from siqa.registry import FAMILIES, all_rules
 from siqa.reports.gate.compare import GateResult
-from siqa.reports.gate.fingerprint import fingerprint
+from siqa.schemas.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
@@ -74,7 +74,7 @@ def render(result: GateResult) -> str:
     descriptors = _descriptors({f.code for f in kept})
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "siqa", "version": siqa.__version__, "rules": descriptors}},
+        "tool": {"driver": {"name": "siqa", "version": __version__, "rules": descriptors}},
         "originalUriBaseIds": {ROOT_ID: {"description": {"text": "The root of the audited dataset release"}}},
         "results": [_result(f, index, result) for f in kept],
         "properties": {"gatePassed": result.passed, "breaches": [c.message for c in result.breaches],

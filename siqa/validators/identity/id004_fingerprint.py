@@ -6,7 +6,7 @@ from siqa.context import RuleContext, Skip
 from siqa.dataset.units import Interaction
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.fingerprint import CHANNEL, fingerprint
-from siqa.identity.voice import voice_backend
+from siqa.identity.voice_backends import voice_backend
 from siqa.registry import Setting, rule
 
 SETTINGS = {

@@ -3,7 +3,7 @@
 Whether talk fits its prompt can only be judged against the batch: real talk says in its own words what a
 one-line prompt names, so a prompt is described by the talk of the other interactions that carry it
 (`siqa.validators.prompts.matching`). Pass one therefore reports nothing; per interaction with a recorded
-prompt it collects the content words said (`siqa.signals.asr`: ASR words where triage sent a span to ASR, the
+prompt it collects the content words said (`siqa.asr.signal`: ASR words where triage sent a span to ASR, the
 transcript elsewhere), computed once per session and collected by PR001 and PR002 alike, each under its own
 code, so either rule runs on its own. The record carries the `[signals.prompts]` settings in force at the
 session's site: they are part of every cached result's key, so a cached record never holds stale ones.
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from siqa.asr.signal import ChannelAsr, session_asr
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
-from siqa.signals.asr import ChannelAsr, session_asr
 from siqa.signals.lexicon import content_words
 from siqa.signals.prompts import recorded_prompts
 

@@ -13,10 +13,10 @@ from typing import Any
 import jiwer
 
 from siqa.asr.backend import AsrWord
+from siqa.asr.signal import ChannelAsr
 from siqa.asr.triage import Span
 from siqa.dataset.meta import Segment
 from siqa.dataset.units import ParticipantFile, Session
-from siqa.signals.asr import ChannelAsr
 from siqa.signals.lexicon import content_words, tokens, words_tokens
 
 

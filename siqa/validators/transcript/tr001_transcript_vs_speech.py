@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from siqa.asr.backend import AsrBackend, AsrSettings, load_backend
+from siqa.asr.backend import AsrBackend, AsrSettings
+from siqa.asr.factory import load_backend
+from siqa.asr.signal import ChannelAsr, session_asr
 from siqa.asr.triage import CALIBRATION, EVERYTHING, speech_share
 from siqa.config import RuleSettings
 from siqa.context import RuleContext
@@ -15,7 +17,6 @@ from siqa.dataset.units import ParticipantFile, Session
 from siqa.findings import Scope, Severity
 from siqa.norms import Candidate, norm_settings
 from siqa.registry import Setting, rule
-from siqa.signals.asr import ChannelAsr, session_asr
 from siqa.signals.audio import ANALYSIS_RATE, at_analysis_rate
 from siqa.signals.lexicon import content_words
 from siqa.validators.transcript.compare import SegmentCheck, checked_segments, files_of, word_errors

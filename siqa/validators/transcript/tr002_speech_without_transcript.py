@@ -5,11 +5,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from siqa.asr.backend import AsrWord
+from siqa.asr.signal import session_asr
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import Setting, rule
-from siqa.signals.asr import session_asr
 from siqa.signals.lexicon import words_tokens
 from siqa.validators.transcript.compare import files_of, uncovered_words
 

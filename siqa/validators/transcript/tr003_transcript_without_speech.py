@@ -4,12 +4,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from siqa.asr.signal import session_asr
 from siqa.asr.triage import speech_share
 from siqa.context import RuleContext
 from siqa.dataset.units import Session
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import Setting, rule
-from siqa.signals.asr import session_asr
 from siqa.validators.transcript.compare import checked_segments, files_of
 
 SETTINGS = {

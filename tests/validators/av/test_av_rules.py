@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import METRICS_PARQUET, read_findings
+from siqa.outputs.files import METRICS_PARQUET, read_findings
 from siqa.synth.scoring import score
 
 AV = {"AV001", "AV002"}

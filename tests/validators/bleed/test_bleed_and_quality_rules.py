@@ -10,8 +10,8 @@ import pytest
 from siqa.config import RuleSet
 from siqa.dataset.schema import TRANSCRIPT_KEY
 from siqa.findings import Severity
+from siqa.outputs.files import METRICS_PARQUET
 from siqa.patches.ops import apply_patch
-from siqa.reports.outputs import METRICS_PARQUET
 from siqa.synth import SynthConfig
 from siqa.synth.scoring import score
 from siqa.synth.sites import SITES

@@ -13,7 +13,8 @@ from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
 from siqa.identity.release import release_results
 from siqa.identity.store import read_store
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
+from siqa.reports.summary import render_summary
 from siqa.synth import SynthConfig, generate
 
 
@@ -50,7 +51,7 @@ def test_a_release_too_small_to_calibrate_skips_every_appearance_with_the_reason
     assert summary["skips"] == {"ID001": appearances, "ID002": appearances}
     assert summary["skip_reasons"]["ID001"][0][1] == appearances
     console = Console(record=True, width=400, force_terminal=False)
-    outcome.summary.render(console)
+    render_summary(outcome.summary, console)
     lines = [line for line in console.export_text().splitlines() if line.lstrip("│ ").startswith("ID00")]
     assert len(lines) == 2 and all(reason in line and f" {appearances} " in line for line in lines)
 

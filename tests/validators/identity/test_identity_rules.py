@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from siqa.audit import AuditOptions, run_audit
 from siqa.cli.main import app
 from siqa.identity.store import read_store
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
 

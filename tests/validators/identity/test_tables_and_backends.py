@@ -10,7 +10,7 @@ import pytest
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.identity.store import read_store
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate
 from tests.identity.test_onnx_voice import DIMS, tiny_speaker_model
 

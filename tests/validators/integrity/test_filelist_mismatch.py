@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from tests.dataset.helpers import FILE_ID, PARTNER_ID, member, wav_bytes, write_tar
 
 ELSEWHERE = "V00_S0001_I00000002_P0001"

@@ -222,7 +222,7 @@ def write_batch(root: Path, plans: list[list[Planned]]) -> str:
 def audit(root: Path, plans: list[list[Planned]], select: list[str]):
     """Audit the batch with transcripts only: (findings, output folder)."""
     from siqa.audit import AuditOptions, run_audit
-    from siqa.reports.outputs import read_findings
+    from siqa.outputs.files import read_findings
 
     batch = write_batch(root / "data", plans)
     outcome = run_audit(AuditOptions(batch=batch, root=root / "data", out=root / "out", jobs=1, select=select,

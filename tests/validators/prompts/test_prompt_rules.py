@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from siqa.audit import AuditOptions, run_audit
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth.scoring import score
 
 PR = {"PR001", "PR002"}

@@ -11,8 +11,8 @@ import pytest
 import soundfile as sf
 
 from siqa.audit import AuditOptions, run_audit
+from siqa.outputs.files import read_findings
 from siqa.patches.write import write_patches
-from siqa.reports.outputs import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
 from tests.conftest import synth_and_audit

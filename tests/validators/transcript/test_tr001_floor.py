@@ -16,7 +16,7 @@ from siqa.config import RuleSet
 from siqa.dataset.schema import TRANSCRIPT_KEY
 from siqa.findings import Severity
 from siqa.norms import robust
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.validators.transcript.tr001_transcript_vs_speech import FLOOR
 

@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 from siqa.asr.cache import read_stats
-from siqa.audit import CACHE_DIR, AuditOptions, run_audit
+from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
 from siqa.dataset.batch import open_batches
-from siqa.reports.outputs import read_findings
+from siqa.outputs.files import CACHE_DIR, read_findings
 from siqa.synth import SynthConfig, generate
 from siqa.synth.scoring import score
 from siqa.validators.transcript.tr001_transcript_vs_speech import FLOOR

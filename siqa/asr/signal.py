@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from siqa.asr.backend import AsrSettings, AsrUnavailable, AsrWord, load_backend
+from siqa.asr.backend import AsrSettings, AsrUnavailable, AsrWord
 from siqa.asr.cache import clip_key, open_cache
+from siqa.asr.factory import load_backend
 from siqa.asr.packing import WINDOW_SECONDS
 from siqa.asr.triage import ChannelEvidence, Span, TriageSettings, select, speech_share, triage
 from siqa.context import RuleContext, Skip

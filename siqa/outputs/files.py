@@ -1,4 +1,5 @@
-"""Writing an audit's outputs: findings as JSONL (streamed) and Parquet, skips, and the run summary.
+"""The output folder's files: their names, atomic writes, findings as JSONL (streamed) and Parquet, skips,
+metrics, norms and the per-unit denominators.
 
 Every file is written to a temporary name in the output folder and renamed into place when complete, so a
 crash never leaves a half-written output, and readers never see one.
@@ -20,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from siqa.dataset.ids import site_of_key
 from siqa.findings import Finding
 from siqa.schemas.version import parquet_metadata, stamped
 
@@ -34,6 +36,8 @@ METRICS_JSONL = "metrics.jsonl"
 METRICS_PARQUET = "metrics.parquet"
 NORMS_JSONL = "norms.jsonl"  # the distribution each relative judgement compared with (siqa.norms)
 SITE_METRICS = "site_metrics"  # .parquet and .csv
+CACHE_DIR = ".siqa-cache"  # finished tasks' results, so a re-run resumes (`siqa.engine.cache`)
+UNITS_JSONL = "units.jsonl"  # what the audit saw of each session: the denominators of per-site rates
 
 PARQUET_SCHEMA = pa.schema([
     ("code", pa.string()), ("family", pa.string()), ("severity", pa.string()), ("confidence", pa.float64()),
@@ -148,6 +152,12 @@ def read_findings(path: Path) -> Iterator[Finding]:
         for line in handle:
             if line.strip():
                 yield Finding.from_dict(json.loads(line))
+
+
+def unit_record(batch: str, session_key: str, interactions: int, files: int) -> dict[str, Any]:
+    """One line of `units.jsonl`: what `siqa audit` saw of one session (the denominators of rates)."""
+    return {"batch": batch, "site": site_of_key(session_key), "session_key": session_key,
+            "interactions": interactions, "files": files}
 
 
 def write_json(path: Path, data: Any) -> None:
