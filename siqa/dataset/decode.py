@@ -217,7 +217,8 @@ def _decode_mono(handle: IO[bytes], info: AudioInfo) -> tuple[np.ndarray, int]:
                 break
             if info.subtype in FLOAT_SUBTYPES:
                 nonfinite += int(np.count_nonzero(~np.isfinite(chunk)))
-            chunk.mean(axis=1, dtype=np.float32, out=mono[filled : filled + len(chunk)])
+            with np.errstate(invalid="ignore", over="ignore"):  # non-finite samples are counted above
+                chunk.mean(axis=1, dtype=np.float32, out=mono[filled : filled + len(chunk)])
             filled += len(chunk)
     return mono[:filled], nonfinite
 
