@@ -52,11 +52,12 @@ def thumbnails(video: Blob, moments: list[float], width: int = THUMB_WIDTH) -> l
                 if not container.streams.video:
                     raise ReadError(video.display, "mp4", "no video stream")
                 stream = container.streams.video[0]
+                stream.thread_count = 1  # FFmpeg's thread pools do not survive the fork of parallel builds
                 for moment in moments:
                     frame = _frame_at(container, stream, moment)
                     if frame is not None and not (out and out[-1].time == float(frame.time or 0.0)):
                         height = max(2, round(frame.height * width / max(1, frame.width)))
-                        rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+                        rgb = frame.to_ndarray(format="rgb24", width=width, height=height, threads=1)
                         out.append(Thumb(float(frame.time or 0.0), webp(rgb)))
         except ReadError:
             raise

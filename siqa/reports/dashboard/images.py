@@ -22,6 +22,9 @@ def webp(rgb: np.ndarray, quality: int = QUALITY) -> bytes:
     codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
     codec.time_base = Fraction(1, 1)
     codec.options = {"quality": str(quality)}
+    codec.thread_count = 1
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb, dtype=np.uint8), format="rgb24")
-    packets = [*codec.encode(frame.reformat(format="yuv420p")), *codec.encode(None)]
+    # one thread: FFmpeg's thread pools do not survive the fork that builds pages in parallel (a forked worker
+    # waited forever on a pool the parent had started)
+    packets = [*codec.encode(frame.reformat(format="yuv420p", threads=1)), *codec.encode(None)]
     return b"".join(bytes(packet) for packet in packets)
