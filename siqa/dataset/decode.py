@@ -14,6 +14,7 @@ import json
 import math
 import os
 import stat
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -293,13 +294,15 @@ def _read_npy(handle: IO[bytes], path: str, limits: Limits, kind: str, available
     """`available` bounds the bytes the array may hold (file or zip member size): a header declaring more is
     refused before anything is allocated."""
     try:
-        version = np.lib.format.read_magic(handle)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-        elif version in ((2, 0), (3, 0)):  # 3.0 differs only in allowing UTF-8 field names
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-        else:
-            raise ValueError(f"unknown .npy format version {version}")
+        with warnings.catch_warnings():  # numpy reads the header with `ast.literal_eval`: a damaged one may
+            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))  # hold escapes Python warns of
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version in ((2, 0), (3, 0)):  # 3.0 differs only in allowing UTF-8 field names
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f"unknown .npy format version {version}")
     except Exception as error:  # numpy raises ValueError, SyntaxError, EOFError... for damaged headers
         raise ReadError(path, kind, f"not a valid .npy array: {error}") from None
     if dtype.hasobject:
