@@ -24,9 +24,11 @@ def siqa(*args: str) -> subprocess.CompletedProcess:
 def test_version_and_completion(monkeypatch):
     monkeypatch.setenv("SIQA_LOG_LEVEL", "warning")
     assert CliRunner().invoke(app, ["--version"]).output == f"siqa {__version__}\n"
-    # the installed entry point, in its own process: completion scripts are keyed by the program's name
+    # the installed entry point, in its own process: completion scripts are keyed by the program's name. The
+    # shell is named, not detected from the process tree (typer's own switch for that): a test has no shell above
+    explicit = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     shown = subprocess.run([str(Path(sys.executable).with_name("siqa")), "--show-completion", "bash"],
-                           capture_output=True, text=True, env={**os.environ, "SHELL": "/bin/bash"})
+                           capture_output=True, text=True, env={**os.environ, **explicit})
     assert shown.returncode == 0 and "_SIQA_COMPLETE=complete_bash" in shown.stdout
 
 
