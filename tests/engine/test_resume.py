@@ -26,6 +26,7 @@ def _cached_rows(path) -> int:
         return 0
 
 
+@pytest.mark.slow  # real kills of real processes, ~25 s: CI runs it with the slow checks
 def test_sigkill_then_rerun_equals_an_uninterrupted_run(integrity_batch, tmp_path):
     reference = run_audit(AuditOptions(batch=integrity_batch.batch, root=integrity_batch.root, out=tmp_path / "ref",
                                        jobs=1, cache=False))

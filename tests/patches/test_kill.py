@@ -101,6 +101,7 @@ def _check_and_recover(folder: Path, original: dict[str, bytes], patched: dict[s
     assert snapshot(copy / "root") == patched
 
 
+@pytest.mark.slow  # real kills of real processes, ~25 s: CI runs it with the slow checks
 def test_a_kill_at_every_durable_step_leaves_each_file_original_or_patched(tmp_path, cli):
     original, patched, steps = _references(tmp_path, extra_files=0)
     assert steps >= 13 * 2  # 6 backups, the manifest and 6 files, each fsynced and renamed
