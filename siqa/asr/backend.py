@@ -83,7 +83,8 @@ class AsrBackend(Protocol):
         """Words of each clip (16 kHz mono float32), times from the clip's start."""
         ...
 
-    def plausibility(self, clips: Sequence[np.ndarray], texts: Sequence[str]) -> list[float]:
-        """How well each text explains its clip: the mean log-probability per token the model gives the text's
-        tokens when forced to read them there (teacher forcing); NaN for an empty text."""
+    def plausibility(self, clips: Sequence[np.ndarray], texts: Sequence[Sequence[str]]) -> list[list[float]]:
+        """How well each of a clip's texts explains it: the mean log-probability per token the model gives the
+        text's tokens when forced to read them there (teacher forcing); NaN for an empty text. Every clip comes
+        with the same number of texts, scored over one reading of the clip."""
         ...

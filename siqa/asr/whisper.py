@@ -67,26 +67,30 @@ class FasterWhisper:
                  for segment in segments for w in (segment.words or ())]
         return packed.unpack(words)
 
-    def plausibility(self, clips: Sequence[np.ndarray], texts: Sequence[str]) -> list[float]:
+    def plausibility(self, clips: Sequence[np.ndarray], texts: Sequence[Sequence[str]]) -> list[list[float]]:
         """Teacher-forced scoring with CTranslate2's `align` (the call faster-whisper makes for word timestamps):
-        one encoder pass per clip, `batch_size` clips at a time, then the text's token probabilities."""
+        one encoder pass per clip, `batch_size` clips at a time, then each of its texts' token probabilities."""
         from faster_whisper.tokenizer import Tokenizer
 
         model = _pipeline(self.ref.source, self.settings).model
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
                               language=self.settings.language or "en")
-        tokens = [tokenizer.encode(" " + text.strip()) if text.strip() else [] for text in texts]
-        out = [math.nan] * len(clips)
-        todo = [i for i, ids in enumerate(tokens) if ids]
-        frames = WINDOW_SECONDS * 100  # log-mel frames per window (10 ms hop)
+        tokens = [[tokenizer.encode(" " + text.strip()) if text.strip() else [] for text in row] for row in texts]
+        out = [[math.nan] * len(row) for row in texts]
+        todo = [i for i, row in enumerate(tokens) if any(row)]
+        frames = int(WINDOW_SECONDS * 100)  # log-mel frames per window (10 ms hop)
         for first in range(0, len(todo), self.settings.batch_size):
             chunk = todo[first:first + self.settings.batch_size]
             features = [model.feature_extractor(clips[i][:int(WINDOW_SECONDS * RATE)]) for i in chunk]
-            lengths = [min(f.shape[-1], int(frames)) for f in features]
-            padded = np.stack([np.pad(f[:, :int(frames)], ((0, 0), (0, int(frames) - n)))
-                               for f, n in zip(features, lengths)])
-            results = model.model.align(model.encode(padded), tokenizer.sot_sequence, [tokens[i] for i in chunk],
-                                        [max(n // 2, 1) for n in lengths])
-            for i, result in zip(chunk, results):
-                out[i] = float(np.mean(np.log(np.clip(result.text_token_probs, 1e-9, 1.0))))
+            lengths = [min(f.shape[-1], frames) for f in features]
+            padded = np.stack([np.pad(f[:, :frames], ((0, 0), (0, frames - n))) for f, n in zip(features, lengths)])
+            encoded = model.encode(padded)
+            for column in range(len(tokens[chunk[0]])):
+                # an empty text is read as the end token alone, and its score dropped (align needs a token)
+                results = model.model.align(encoded, tokenizer.sot_sequence,
+                                            [tokens[i][column] or [tokenizer.eot] for i in chunk],
+                                            [max(n // 2, 1) for n in lengths])
+                for i, result in zip(chunk, results):
+                    if tokens[i][column]:
+                        out[i][column] = float(np.mean(np.log(np.clip(result.text_token_probs, 1e-9, 1.0))))
         return out

@@ -48,8 +48,8 @@ def test_the_model_finds_what_was_said_plausible_and_other_words_not(transcribed
     clips, words = transcribed
     heard = [" ".join(w.word for w in ws) for ws in words]
     # each clip against its own sentence, what ASR heard in it, the other clip's sentence, and no text
-    scores = load_backend(SETTINGS).plausibility([clips[0]] * 4, [SENTENCES[0], heard[0], SENTENCES[1], ""])
-    said, asr, other, empty = scores
+    (said, asr, other, empty), _ = load_backend(SETTINGS).plausibility(
+        clips, [(SENTENCES[0], heard[0], SENTENCES[1], ""), (SENTENCES[1], heard[1], SENTENCES[0], "")])
     assert abs(said - asr) < 1.0  # what was said is about as plausible as the model's own words
     assert other < said - 2.0  # words that were not said are far less plausible
     assert np.isnan(empty) and all(s <= 0.0 for s in (said, asr, other))

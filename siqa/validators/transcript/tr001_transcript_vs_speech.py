@@ -130,9 +130,8 @@ def _implausibility(backend: AsrBackend, pf: ParticipantFile, ctx: RuleContext, 
     pad = ctx.settings.tolerance_seconds
     clips = [audio[int(max(c.segment.start - pad, 0.0) * ANALYSIS_RATE):int((c.segment.end + pad) * ANALYSIS_RATE)]
              for c, _ in wanted]
-    texts = [text for c, _ in wanted for text in (" ".join(c.reference), " ".join(c.hypothesis))]
-    scores = backend.plausibility([clip for clip in clips for _ in range(2)], texts)
-    for (_, errors), said, heard in zip(wanted, scores[::2], scores[1::2]):
+    scores = backend.plausibility(clips, [(" ".join(c.reference), " ".join(c.hypothesis)) for c, _ in wanted])
+    for (_, errors), (said, heard) in zip(wanted, scores):
         errors["implausibility"] = round(max(heard - said, 0.0), 3)
 
 
