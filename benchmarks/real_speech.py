@@ -21,7 +21,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.precision import SCORED, _counted, _family_codes, _print
+from benchmarks.precision import SCORED, _counted, _family_codes, _floors, _print
 from siqa.audit import AuditOptions, run_audit
 from siqa.outputs.files import read_findings
 from siqa.synth import SynthResult
@@ -80,11 +80,11 @@ def main() -> None:
     counted = [f for f in found if f.caused_by is None]
     for family in families:
         codes = {f.code for f in counted if f.family == family} | _family_codes(family)
-        result, missed, unexplained = score(counted, batch.truth, codes)
+        result, missed, unexplained = score(counted, batch.truth, codes, _floors())
         results["defects"][family] = {
             "precision": round(result.precision, 3), "recall": round(result.recall, 3),
             "true_positives": result.true_positives, "false_negatives": result.false_negatives,
-            "false_positives": result.false_positives,
+            "false_positives": result.false_positives, "below_floor": result.below_floor,
             "missed": sorted(Counter(r["defect"] for r in missed).items()),
             "unexplained": sorted(Counter(f.code for f in unexplained).items())}
     _print(results, families)
