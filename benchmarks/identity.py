@@ -33,7 +33,7 @@ from siqa.dataset.tables import RootTables
 from siqa.engine.local import default_jobs
 from siqa.engine.task import peak_rss_mb
 from siqa.findings import Finding
-from siqa.identity.release import release_findings
+from siqa.identity.run import release_findings
 from siqa.identity.store import read_store
 from siqa.outputs.files import read_findings
 from siqa.synth import SynthConfig, generate, ground_truth_path
@@ -129,7 +129,8 @@ def accuracy(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     ruleset = RuleSet.load("default", ["ID"])
     for signal in ("voice", "visual"):
         started = time.perf_counter()
-        alone = release_findings(rows, ruleset, RootTables.load(root), out / signal, (signal,))
+        only = ruleset.override_signal("identity", {"signals": [signal]})
+        alone = release_findings(rows, only, RootTables.load(root), out / signal).findings
         report = json.loads((out / signal / "identity" / "calibration.json").read_text())
         result[f"{signal}_only"] = {
             **score(alone, truth, sessions),
@@ -144,7 +145,7 @@ def scale_run(files: int, seed: int) -> dict[str, Any]:
     drawn = draw_release(files, people=max(200, files // 25), seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        findings = release_findings(drawn.rows, RuleSet.load("default", ["ID"]), None, Path(tmp))
+        findings = release_findings(drawn.rows, RuleSet.load("default", ["ID"]), None, Path(tmp)).findings
         seconds = time.perf_counter() - started
         report = json.loads((Path(tmp) / "identity" / "calibration.json").read_text())
     sessions = sessions_per_person(drawn.rows, drawn.truth)

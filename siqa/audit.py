@@ -22,7 +22,6 @@ from siqa.engine.local import run_local
 from siqa.engine.plan import Plan
 from siqa.engine.task import check
 from siqa.findings import Finding, Scope
-from siqa.identity.release import FingerprintSink, release_results, schedule_fingerprints
 from siqa.norms import Norm, judge
 from siqa.outputs import files
 from siqa.outputs.lock import LOCK_FILE, OutputError, writing
@@ -31,6 +30,7 @@ from siqa.outputs.summary import AuditSummary
 from siqa.patches.backup import is_inside
 from siqa.patches.write import write_patches
 from siqa.registry import get_rule
+from siqa.release import AuditedBatch, ReleaseRun
 from siqa.schemas.version import stamped
 
 ENGINES = ("local", "ray")
@@ -130,8 +130,7 @@ def run_audit(options: AuditOptions, on_finding: Callable[[Finding], None] = lam
               progress: Progress = lambda event, n, s: None) -> AuditOutcome:
     """Audit every label of the batch. One writer per output folder (a lock); finished tasks are cached there,
     so a killed run, re-run, resumes where it stopped and produces the same findings."""
-    ruleset = _ruleset(options).override_signal("asr", options.asr)
-    schedule_fingerprints(ruleset)
+    ruleset = _ruleset(options).override_signal("asr", options.asr).with_requirements()
     indexes = open_batches(options.root, options.batch, options.label, ruleset.limits())
     out_dir = options.out or default_out_dir(options.batch)
     if is_inside(out_dir, indexes[0].root):
@@ -167,7 +166,7 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
     cache_dir = out_dir / files.CACHE_DIR if options.cache else None
     cache = ResultCache(cache_dir, writable=True) if cache_dir else None
     jsonl = out_dir / files.FINDINGS_JSONL
-    fingerprints = FingerprintSink(out_dir)
+    release = ReleaseRun(ruleset, out_dir)
     streams = [jsonl, out_dir / files.SKIPS_JSONL, out_dir / files.METRICS_JSONL, out_dir / files.UNITS_JSONL,
                out_dir / files.NORMS_JSONL]
     with files.atomic_files(streams) as (findings_out, skips_out, metrics_out, units_out, norms_out):
@@ -186,14 +185,12 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             tables = RootTables.load(index.root, table_columns, ruleset.limits())
             info = BatchInfo(index.label, index.split, index.batch, tables)
             plan = Plan.build(ruleset, info, cache_dir)
-            fingerprints.audited(info.name, plan.codes)
             progress("total", sum(len(s.interactions) for s in index.sessions), 0.0)
             batch = BatchResults(batch_scope(index, info, plan))
             for result in _run_sessions(index.sessions, plan, options):
                 if cache is not None:
                     cache.put_many(result.new_cache)
                 batch.add(result)
-                fingerprints.add(result)
                 # the denominators of per-site rates: units audited per session
                 units_out.write(files.jsonl_line(files.unit_record(info.name, result.key, result.interactions,
                                                                result.files)))
@@ -204,11 +201,12 @@ def _audit_into(out_dir: Path, indexes: list[BatchIndex], ruleset: RuleSet, opti
             emit(judged.result)
             summary.add_findings(judged.result.findings)
             summary.add_skips(judged.result.skips)
-        if indexes:  # release-wide: every file in the output folder's identity store, this run's and earlier ones
-            identity = release_results(fingerprints.finish(), ruleset, tables, out_dir)
-            emit(TaskResult("identity", findings=identity.findings, skips=identity.skips))
-            summary.add_findings(identity.findings)
-            summary.add_skips(identity.skips)  # a refused calibration: every appearance, with the reason
+            release.add(AuditedBatch(info, plan.codes), batch.collected.collected, judged.result.findings)
+        if indexes:  # the release rules (`siqa.release`), over what every batch collected and the keepers' stores
+            released = release.finish(tables)
+            emit(TaskResult("release", findings=released.findings, skips=released.skips))
+            summary.add_findings(released.findings)
+            summary.add_skips(released.skips)  # e.g. a refused identity calibration: every appearance, and why
     if cache is not None:
         cache.close()
     files.write_parquet(jsonl, out_dir / files.FINDINGS_PARQUET)

@@ -84,7 +84,8 @@ def run_passes(collected: dict[str, list[dict[str, Any]]], batch: BatchInfo,
         try:
             items = list(PASSES[code](given))
         except Exception as error:  # noqa: BLE001 - one rule's pass must not take the batch's findings down
-            result.findings.append(_crashed(code, batch, error))
+            result.findings.append(crashed(f"rule {code} crashed in its batch pass", error, rule=code,
+                                           batch=batch.name))
             continue
         for item in items:
             if isinstance(item, Finding):
@@ -96,8 +97,10 @@ def run_passes(collected: dict[str, list[dict[str, Any]]], batch: BatchInfo,
     return result
 
 
-def _crashed(code: str, batch: BatchInfo, error: Exception) -> Finding:
-    return Finding(code="SQ001", severity=Severity.ERROR, confidence=1.0, scope=Scope.BATCH, site="*",
-                   batch=batch.name, message=f"rule {code} crashed in its batch pass: {type(error).__name__}: {error}",
-                   evidence={"rule": code, "error": f"{type(error).__name__}: {error}",
+def crashed(what: str, error: Exception, *, rule: str, batch: str | None = None,
+            scope: Scope = Scope.BATCH) -> Finding:
+    """The SQ001 about a pass that crashed; `what` opens its message ("rule PR001 crashed in its batch pass")."""
+    return Finding(code="SQ001", severity=Severity.ERROR, confidence=1.0, scope=scope, site="*", batch=batch,
+                   message=f"{what}: {type(error).__name__}: {error}",
+                   evidence={"rule": rule, "error": f"{type(error).__name__}: {error}",
                              "traceback": "".join(traceback.format_exception(error, limit=-4))})

@@ -306,8 +306,19 @@ class RuleSet:
             layers.append(self.data.get("sites", {}).get(site, {}).get("rules", {}).get(code, {}))
         return layers
 
+    def selects(self, code: str) -> bool:
+        """Whether the selection (`select`, `ignore`) takes the rule, before per-label and per-site layers."""
+        return code not in self.refused and matches(code, self.select) and not matches(code, self.ignore)
+
+    def with_requirements(self) -> RuleSet:
+        """This rule set selecting, besides, every rule a selected rule `requires` (ID001 compares what ID004
+        computes), unless the rule set ignores it."""
+        wanted = {need for rule in all_rules() if self.selects(rule.code) for need in rule.requires}
+        added = sorted(c for c in wanted if not self.selects(c) and not matches(c, self.ignore))
+        return replace(self, select=[*self.select, *added]) if added else self
+
     def enabled(self, code: str, site: str | None = None, label: str | None = None) -> bool:
-        if code in self.refused or not matches(code, self.select) or matches(code, self.ignore):
+        if not self.selects(code):
             return False
         return all(layer.get("enabled", True) for layer in self._layers(code, site, label))
 

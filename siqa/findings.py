@@ -43,6 +43,7 @@ class Scope(str, enum.Enum):
     SESSION = "session"
     BATCH = "batch"
     SITE = "site"
+    RELEASE = "release"  # the whole release: what a release-scope rule (`siqa.release`) says of it
 
 
 class Applicability(str, enum.Enum):

@@ -112,6 +112,7 @@ class Rule:
     module: str
     emitted: bool = False
     settings: Mapping[str, Setting] = field(default_factory=dict, compare=False)
+    requires: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -181,8 +182,11 @@ def rule(
     version: int = 1,
     emitted: bool = False,
     settings: Mapping[str, Setting] | None = None,
+    requires: tuple[str, ...] = (),
 ) -> Callable[[CheckT], CheckT]:
-    """Register a check under a stable code. `reads` names the modalities it loads (for skips and caching);
+    """Register a check under a stable code. `reads` names the modalities it loads (for skips and caching), or,
+    for a release rule (`siqa.release`), the collected channels it reads (`findings`: the run's findings);
+    `requires` names rules whose output it reads, selected with it (ID001 compares ID004's fingerprints);
     bump `version` whenever the check's logic changes, so cached results of the old logic are not reused.
     `settings` declares every threshold the check reads (`ctx.settings.<name>`), with its default.
     `emitted` marks codes the engine itself emits (crashed rule, failed plugin): documented, never scheduled."""
@@ -210,7 +214,7 @@ def rule(
         if existing is not None and (existing.module, existing.check.__qualname__) != where:
             raise RegistryError(f"{code} is registered twice: {existing.module} and {check.__module__}")
         _RULES[code] = Rule(code, name, scope, severity, status, reads, version, check, check.__module__, emitted,
-                            declared)
+                            declared, tuple(requires))
         return check
 
     return register

@@ -219,13 +219,13 @@ def run_rule(code: str, built: Built, settings: Mapping[str, Any] | None = None,
 
 def run_release(code: str, rows: pd.DataFrame, settings: Mapping[str, Any] | None = None,
                 tables: RootTables | None = None) -> list[Finding]:
-    """A release-wide identity rule (ID001, ID002) over identity-store rows (`siqa.identity.store` columns:
-    what ID004 fingerprints, or `siqa.synth.fingerprints.draw_release`), as `siqa audit` runs it after its
-    sessions. Its calibration report and id map are written to a temporary folder and dropped."""
-    from siqa.identity.release import release_results
+    """A release rule over identity-store rows (`siqa.identity.store` columns: what ID004 fingerprints, or
+    `siqa.synth.fingerprints.draw_release`), as `siqa audit` runs it after its batches: the rows are the output
+    folder's store, in a temporary folder dropped afterwards with the rule's reports."""
+    from siqa.identity.run import release_findings
 
     with tempfile.TemporaryDirectory(prefix="siqa-release-") as out:
-        result = release_results(rows, ruleset_for(code, settings), tables, Path(out))
+        result = release_findings(rows, ruleset_for(code, settings), tables, Path(out))
     return [f for f in result.findings if f.code == code]
 
 

@@ -34,8 +34,8 @@ LAYERS: list[tuple[tuple[str, ...], bool]] = [
     (("siqa.signals",), False),
     (("siqa.patches",), False),
     (("siqa.outputs",), False),
-    (("siqa.registry", "siqa.config", "siqa.norms", "siqa.context", "siqa.batch_pass", "siqa.causes",
-      "siqa.decisions", "siqa.project_config"), False),
+    (("siqa.registry", "siqa.config", "siqa.norms", "siqa.context", "siqa.batch_pass", "siqa.release",
+      "siqa.causes", "siqa.decisions", "siqa.project_config"), False),
     (("siqa.dataset",), False),
     (("siqa.findings", "siqa.finding_fingerprints", "siqa.schemas", "siqa.log", "siqa.exit_codes"), False),
 ]

@@ -11,6 +11,7 @@ import pytest
 
 from siqa.findings import Scope, Severity
 from siqa.registry import FAMILIES, PluginFailure, RegistryError, Setting, all_rules, get_rule, matches, rule
+from siqa.synth import SynthConfig, generate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -119,6 +120,12 @@ BROKEN = {  # module name -> source: one plugin per way of failing
         def raises_at_run(pf, ctx):
             """Raises a configuration error on every file."""
             raise ConfigError("a setting this plugin wanted is missing")
+
+
+        @rule("XR902", "raises-over-the-release", scope=Scope.RELEASE, severity=Severity.INFO)
+        def raises_over_the_release(release, ctx):
+            """Raises once every batch is in."""
+            raise ValueError("this cross-batch check is broken")
     ''',
     "misnamed_checks": "",
 }
@@ -175,6 +182,29 @@ def test_the_plugin_example_installs_and_runs_with_the_default_rule_set(example,
                                                     "doc": "shortest usable recording (seconds)"}
 
 
+def test_a_plugin_release_rule_sees_every_batch_of_the_run(example, tmp_path):
+    """XQ902 sums each participant's audio over both labels' copies of the batch, audited in one run."""
+    root = tmp_path / "root"
+    batches = [generate(root, SynthConfig(layout="tar", label=label, sessions=1, interactions_per_session=2,
+                                          duration=duration, seed=3, defects="none"))  # the same people
+               for label, duration in (("improvised", 6.0), ("naturalistic", 7.0))]
+    run, findings = audit(example, batches[0], tmp_path / "out", "--select", "XQ902", "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    seconds: dict[str, list[float]] = {}
+    labels: dict[str, set[str]] = {}
+    for f in findings:
+        if f["code"] == "XQ901":  # selected with XQ902, which requires it
+            participant = "P" + f["file_id"].rsplit("_P", 1)[1]
+            seconds.setdefault(participant, []).append(f["evidence"]["seconds"])
+            labels.setdefault(participant, set()).add(f["batch"].split("/", 1)[0])
+    totals = {f["evidence"]["participant_id"]: f for f in findings if f["code"] == "XQ902"}
+    assert set(totals) == set(seconds) and sum(len(v) for v in seconds.values()) == 8
+    assert all(len(found) == 2 for found in labels.values())  # everyone was recorded in both batches
+    for participant, finding in totals.items():
+        assert finding["scope"] == "release" and finding["evidence"]["files"] == len(seconds[participant])
+        assert finding["evidence"]["minutes"] == pytest.approx(sum(seconds[participant]) / 60, abs=1e-3)
+
+
 def test_broken_plugins_cannot_stop_an_audit(example, clean_tar_batch, tmp_path):
     site = tmp_path / "site"
     for module, source in BROKEN.items():
@@ -195,6 +225,10 @@ def test_broken_plugins_cannot_stop_an_audit(example, clean_tar_batch, tmp_path)
     assert "rule RQ901 refused: plugin 'XC' may register XC codes only" in squatter
     assert "rule XC901 refused by its rule set" in misconfigured and "min_seconds: expected float" in misconfigured
     crashes = [f for f in findings if f["code"] == "SQ001"]
-    assert len(crashes) == clean_tar_batch.files and all(f["evidence"]["rule"] == "XR901" for f in crashes)
+    per_file = [f for f in crashes if f["evidence"]["rule"] == "XR901"]
+    (release,) = [f for f in crashes if f["evidence"]["rule"] == "XR902"]
+    assert len(per_file) == clean_tar_batch.files and len(crashes) == clean_tar_batch.files + 1
+    assert release["scope"] == "release" and "ValueError: this cross-batch check is broken" in release["message"]
     assert len([f for f in findings if f["code"] == "XQ901"]) == clean_tar_batch.files  # the others ran
+    assert [f for f in findings if f["code"] == "XQ902"]  # and so did the other release rule
     assert "IN005" in json.loads((tmp_path / "out" / "summary.json").read_text())["rule_seconds"]

@@ -28,7 +28,8 @@ def catalogue_entry(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
     return {
         "code": rule.code, "name": rule.name, "title": rule.title, "family": rule.family,
         "family_name": FAMILIES[rule.family], "scope": rule.scope.value, "severity": rule.severity.value,
-        "status": rule.status, "reads": list(rule.reads), "version": rule.version, "emitted": rule.emitted,
+        "status": rule.status, "reads": list(rule.reads), "requires": list(rule.requires),
+        "version": rule.version, "emitted": rule.emitted,
         "builtin": rule.builtin, "module": rule.module, "rule_set": str(ruleset.path),
         "settings": ruleset.described(rule.code),
         "overrides": {layer: values for layer, values in ruleset.overrides(rule.code).items() if values},

@@ -1,18 +1,20 @@
 """The release-wide identity pass: fingerprints in, ID001 and ID002 findings out, with the calibration report.
 
-`siqa audit` runs it after its sessions (over the store of its output folder, which grows batch after batch),
-and `siqa identity` runs it over the stores of many output folders. Both write `<out>/identity/`:
-`fingerprints.parquet` (the store), `calibration.json` (per-site thresholds and what they rest on) and
-`id_map.csv` (every file whose id the findings would change, and to what).
+ID004 fingerprints every file and collects the rows on the `identity` channel; `FingerprintKeeper` keeps them
+in the output folder's store as batches finish (`<out>/identity/fingerprints.parquet`, which grows batch after
+batch). ID001 and ID002 are release rules (`siqa.release`): they read the store through `judgement`, which
+compares every stored file with every other once for both, and writes `calibration.json` (per-site thresholds
+and what they rest on) and `id_map.csv` (every file whose id the findings would change, and to what).
+`siqa identity` runs the same rules over the stores of many output folders.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
@@ -21,64 +23,51 @@ from siqa.dataset.errors import TableError
 from siqa.dataset.tables import REQUIRED_COLUMNS, RootTables
 from siqa.findings import Applicability, Finding, Fix, Scope
 from siqa.identity import store
-from siqa.identity.appearances import SIGNALS
-from siqa.identity.compare import Comparison, compare
+from siqa.identity.compare import Comparison, Split, compare
 from siqa.identity.fingerprint import CHANNEL
 from siqa.outputs.files import atomic_writer, write_json
-from siqa.outputs.results import TaskResult
-from siqa.registry import get_rule, matches
+from siqa.release import AuditedBatch, ReleaseContext, ReleaseView, keeper
 
-RELEASE_CODES = ("ID001", "ID002")
 FINGERPRINT_CODE = "ID004"
 CALIBRATION_JSON = "calibration.json"
 ID_MAP_CSV = "id_map.csv"
+ID_MAP_COLUMNS = ["file_id", "participant_id", "proposed_id", "code", "confidence"]
 EVIDENCE_SESSIONS = 20  # sessions listed by name in a finding's evidence (the count is always given)
 
 
-def _selected(ruleset: RuleSet, code: str) -> bool:
-    return matches(code, ruleset.select) and not matches(code, ruleset.ignore)
-
-
-def schedule_fingerprints(ruleset: RuleSet) -> None:
-    """ID001 and ID002 compare what ID004 computes: selecting either selects ID004, unless it is ignored."""
-    if (
-        any(_selected(ruleset, code) for code in RELEASE_CODES)
-        and not matches(FINGERPRINT_CODE, ruleset.select)
-        and not matches(FINGERPRINT_CODE, ruleset.ignore)
-    ):
-        ruleset.select.append(FINGERPRINT_CODE)
-
-
+@keeper(CHANNEL)
 @dataclass
-class FingerprintSink:
-    """This run's fingerprints, gathered from task results and merged into the output folder's store."""
+class FingerprintKeeper:
+    """This run's fingerprints, merged into the output folder's store: a batch ID004 ran on replaces its rows."""
 
     out_dir: Path
     rows: list[dict[str, Any]] = field(default_factory=list)
     batches: set[str] = field(default_factory=set)  # batches whose rows this run replaces
 
-    def add(self, result: TaskResult) -> None:
-        self.rows.extend(store.compact(row) for row in result.collected.get(CHANNEL, []))
+    def add(self, batch: AuditedBatch, records: Sequence[dict[str, Any]]) -> None:
+        self.rows.extend(store.compact(row) for row in records)
+        if FINGERPRINT_CODE in batch.codes:
+            self.batches.add(batch.info.name)
 
-    def audited(self, batch: str, codes: tuple[str, ...]) -> None:
-        if FINGERPRINT_CODE in codes:
-            self.batches.add(batch)
-
-    def finish(self) -> pd.DataFrame:
-        merged = store.merge(store.read_store(self.out_dir), store.frame(self.rows), self.batches)
+    def finish(self) -> None:
         if self.rows or self.batches:
+            merged = store.merge(store.read_store(self.out_dir), store.frame(self.rows), self.batches)
             store.write_store(self.out_dir, merged)
-        return merged
 
 
-class ReleaseView:
-    """What the release-wide rules see: the comparison, the rule set, and the root tables for fixes."""
+class IdentityJudgement:
+    """The comparison ID001 and ID002 report from (once per release view), with the root tables for fixes and
+    the id map their findings fill."""
 
-    def __init__(self, comparison: Comparison, ruleset: RuleSet, tables: RootTables | None) -> None:
-        self.comparison, self.ruleset, self.tables = comparison, ruleset, tables
+    def __init__(self, comparison: Comparison, tables: RootTables | None, out_dir: Path) -> None:
+        self.comparison, self.tables, self.out_dir = comparison, tables, out_dir
         self.table = comparison.appearances.table
         self.id_map: list[dict[str, Any]] = []
         self._relationships: dict[str, list[dict[str, str]]] | None = None
+        unmatched = sorted((s for s in comparison.splits if s.match is None), key=lambda s: (s.participant_id,
+                                                                                             s.group))
+        self.fresh = dict(zip((s.group for s in unmatched), new_ids(comparison, tables, len(unmatched))))
+        self.merged = {m.participant_id: m.into for m in comparison.merges}  # a match itself merged: its target
 
     def sessions(self, appearances: tuple[int, ...]) -> dict[str, Any]:
         names = sorted(self.table["session_key"].iloc[list(appearances)])
@@ -91,9 +80,13 @@ class ReleaseView:
     def files(self, appearance: int) -> list[str]:
         return list(self.table["files"].iloc[appearance])
 
+    def proposed(self, split: Split) -> str:
+        """The id a split group should carry: the id it matches (or what that id merges into), else a new one."""
+        return self.merged.get(split.match, split.match) if split.match else self.fresh[split.group]
+
     def finding(
         self,
-        code: str,
+        ctx: ReleaseContext,
         appearance: int,
         message: str,
         confidence: float,
@@ -103,11 +96,12 @@ class ReleaseView:
         """The finding about one session, or None where the rule set disables the rule or the confidence is
         below its `min_confidence`; its fix relabels the id in the session's `relationships.csv` row."""
         row = self.table.iloc[appearance]
-        label = str(row["batch"]).split("/", 1)[0]
-        if not self.ruleset.enabled(code, site=row["site"], label=label):
-            return None
-        settings = self.ruleset.settings(code, get_rule(code).severity, site=row["site"], label=label)
-        if confidence < settings.get("min_confidence"):
+        code = ctx.rule.code
+        finding = ctx.report(message, site=row["site"], label=str(row["batch"]).split("/", 1)[0],
+                             scope=Scope.SESSION, confidence=confidence, session_key=row["session_key"],
+                             batch=row["batch"], evidence={**evidence, "files": list(row["files"])},
+                             fix=self._relabel(row["session_key"], row["participant_id"], proposed_id, code))
+        if finding is None:
             return None
         self.id_map += [
             {
@@ -119,18 +113,25 @@ class ReleaseView:
             }
             for f in row["files"]
         ]
-        return Finding(
-            code=code,
-            severity=settings.severity,
-            confidence=round(min(1.0, max(0.0, confidence)), 4),
-            scope=Scope.SESSION,
-            site=row["site"],
-            message=message,
-            session_key=row["session_key"],
-            batch=row["batch"],
-            evidence={**evidence, "files": list(row["files"])},
-            fix=self._relabel(row["session_key"], row["participant_id"], proposed_id, code),
-        )
+        return finding
+
+    def write_id_map(self) -> None:
+        """`id_map.csv` as the findings so far have it (ID001's, then ID002's: each rule writes it when done)."""
+        with atomic_writer(self.out_dir / store.STORE_DIR / ID_MAP_CSV) as handle:
+            pd.DataFrame(self.id_map, columns=ID_MAP_COLUMNS).sort_values(["file_id", "code"]).to_csv(
+                handle, index=False)
+
+    def refusal_skips(self, ctx: ReleaseContext) -> None:
+        """When the comparison refuses to calibrate (too few recurring ids or appearances), the rule judges
+        nobody: one skip per appearance (an id in a session) where the rule is enabled, saying why; without
+        any appearance (no file gave a fingerprint), one skip about the release."""
+        reason = refusal_reason(self.comparison.report, ctx.ruleset.signal("identity"))
+        if not len(self.table):
+            ctx.skip(reason)
+        for row in self.table.sort_values(["session_key", "participant_id"]).to_dict("records"):
+            if ctx.enabled(row["site"], str(row["batch"]).split("/", 1)[0]):
+                ctx.skip(reason, scope=Scope.SESSION, site=row["site"], unit=row["session_key"], batch=row["batch"],
+                         participant_id=row["participant_id"])
 
     def _relabel(self, session: str, old: str, new: str, code: str) -> Fix | None:
         """`old` becomes `new` in the session's relationships row (the release's record of who sat in it)."""
@@ -182,14 +183,6 @@ def new_ids(comparison: Comparison, tables: RootTables | None, count: int) -> li
     return [f"P{n:0{width}d}" for n in range(start, start + count)]
 
 
-@dataclass
-class ReleaseResult:
-    """The release-wide rules' findings, and the units they could not judge (records as in `skips.jsonl`)."""
-
-    findings: list[Finding] = field(default_factory=list)
-    skips: list[dict[str, Any]] = field(default_factory=list)
-
-
 def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
     """Why the comparison judged nobody, in words a curator can act on: what the release holds, what the
     calibration needs, and the reason it gave."""
@@ -202,79 +195,19 @@ def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
             f"same-id and different-id pairs each to calibrate: {report.get('reason') or 'no reason given'}")
 
 
-def refusal_skips(comparison: Comparison, ruleset: RuleSet, reason: str) -> list[dict[str, Any]]:
-    """One skip per appearance (an id in a session) and release-wide rule enabled at its site, as
-    `skips.jsonl` records (session scope, the session as the unit, the id beside it). Without any appearance
-    (no file gave a fingerprint), one batch-scope skip per release-wide rule: an empty comparison is valid."""
-    table = comparison.appearances.table
-    if not len(table):
-        return [{"code": code, "scope": Scope.BATCH.value, "site": "*", "unit": None, "reason": reason}
-                for code in RELEASE_CODES if _selected(ruleset, code)]
-    skips = []
-    for row in table.sort_values(["session_key", "participant_id"]).to_dict("records"):
-        label = str(row["batch"]).split("/", 1)[0]
-        for code in RELEASE_CODES:
-            if ruleset.enabled(code, site=row["site"], label=label):
-                skips.append({"code": code, "scope": Scope.SESSION.value, "site": row["site"],
-                              "batch": row["batch"], "unit": row["session_key"],
-                              "participant_id": row["participant_id"], "reason": reason})
-    return skips
+def judgement(release: ReleaseView, ruleset: RuleSet) -> IdentityJudgement:
+    """Every stored file compared with every other, once per release view (ID001 and ID002 share it), and the
+    calibration report written beside the store."""
 
-
-def release_findings(
-    rows: pd.DataFrame,
-    ruleset: RuleSet,
-    tables: RootTables | None,
-    out_dir: Path,
-    signals: tuple[str, ...] = SIGNALS,
-) -> list[Finding]:
-    """Compare every stored file with every other; write the calibration report and the id map."""
-    return release_results(rows, ruleset, tables, out_dir, signals).findings
-
-
-def release_results(
-    rows: pd.DataFrame,
-    ruleset: RuleSet,
-    tables: RootTables | None,
-    out_dir: Path,
-    signals: tuple[str, ...] = SIGNALS,
-) -> ReleaseResult:
-    """`release_findings`, with a skip for every appearance the rules could not judge: when the comparison
-    refuses to calibrate (too few recurring ids or appearances), ID001 and ID002 judge nobody, and say why."""
-    # ID001 and ID002, emitted with their own arguments (the registry types every check as a scheduled one)
-    one_id_two_people, two_ids_one_person = (cast(Callable[..., Finding | None], get_rule(code).check)
-                                             for code in RELEASE_CODES)
-    if not any(_selected(ruleset, code) for code in RELEASE_CODES):  # per-site disabling: ReleaseView.finding
-        return ReleaseResult()
-    settings = ruleset.signal("identity")
-    comparison = compare(rows, settings, signals)
-    skips = ([] if comparison.calibration is not None
-             else refusal_skips(comparison, ruleset, refusal_reason(comparison.report, settings)))
-    view = ReleaseView(comparison, ruleset, tables)
-    findings: list[Finding | None] = []
-    unmatched = sorted(
-        (s for s in comparison.splits if s.match is None), key=lambda s: (s.participant_id, s.group)
-    )
-    fresh = dict(zip((s.group for s in unmatched), new_ids(comparison, tables, len(unmatched))))
-    merged = {
-        m.participant_id: m.into for m in comparison.merges
-    }  # a match that is itself merged: its target
-    for split in comparison.splits:
-        proposed = merged.get(split.match, split.match) if split.match else fresh[split.group]
-        findings += [one_id_two_people(split, a, view, proposed) for a in split.group]
-    for merge in comparison.merges:
-        findings += [two_ids_one_person(merge, a, view) for a in merge.group]
-    identity_dir = out_dir / store.STORE_DIR
-    identity_dir.mkdir(parents=True, exist_ok=True)
-    write_json(
-        identity_dir / CALIBRATION_JSON,
-        {
+    def judge() -> IdentityJudgement:
+        settings = ruleset.signal("identity")
+        comparison = compare(store.read_store(release.out_dir), settings, tuple(settings["signals"]))
+        identity_dir = release.out_dir / store.STORE_DIR
+        identity_dir.mkdir(parents=True, exist_ok=True)
+        write_json(identity_dir / CALIBRATION_JSON, {
             **comparison.report,
             "thresholds": comparison.calibration.describe() if comparison.calibration else None,
-        },
-    )
-    with atomic_writer(identity_dir / ID_MAP_CSV) as handle:
-        pd.DataFrame(
-            view.id_map, columns=["file_id", "participant_id", "proposed_id", "code", "confidence"]
-        ).sort_values(["file_id", "code"]).to_csv(handle, index=False)
-    return ReleaseResult(sorted((f for f in findings if f is not None), key=Finding.sort_key), skips)
+        })
+        return IdentityJudgement(comparison, release.tables, release.out_dir)
+
+    return release.shared("identity", judge)

@@ -1,5 +1,6 @@
 """`siqa identity` as a library call: merge the identity stores of several audits (batch after batch, shard
-after shard), compare every file with every other, and write findings, patches and the calibration report."""
+after shard) into one, and run the release rules it selects (ID001 and ID002 by default) over it, as an audit
+runs them after its batches; write findings, patches and the calibration report."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from siqa.config import RuleSet
 from siqa.dataset.tables import RootTables
 from siqa.findings import Finding
 from siqa.identity import store
 from siqa.identity.appearances import SIGNALS
-from siqa.identity.release import CALIBRATION_JSON, release_findings
+from siqa.identity.release import CALIBRATION_JSON
 from siqa.outputs.files import FINDINGS_JSONL, FINDINGS_PARQUET, atomic_writer, write_parquet
 from siqa.outputs.lock import writing
 from siqa.patches.write import write_patches
+from siqa.release import ReleaseResult, ReleaseView, run_release_rules
 
 
 @dataclass
@@ -26,6 +30,12 @@ class IdentityOutcome:
     files: int
     findings: list[Finding] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)  # the calibration report
+
+
+def release_findings(rows: pd.DataFrame, ruleset: RuleSet, tables: RootTables | None, out: Path) -> ReleaseResult:
+    """The release rules `ruleset` selects, over `rows` made the store of the output folder `out`."""
+    store.write_store(out, rows)
+    return run_release_rules(ReleaseView(out, tables=tables), ruleset)
 
 
 def run_identity(
@@ -38,7 +48,7 @@ def run_identity(
     signals: tuple[str, ...] = SIGNALS,
 ) -> IdentityOutcome:
     """`root` (the dataset root) is needed for the fixes: they patch its `relationships.csv`."""
-    ruleset = RuleSet.load(rules, select, ignore)
+    ruleset = RuleSet.load(rules, select, ignore).override_signal("identity", {"signals": list(signals)})
     folders = list(folders)
     rows = store.load_stores(folders)
     if not len(rows):
@@ -48,12 +58,11 @@ def run_identity(
         )
     out.mkdir(parents=True, exist_ok=True)
     with writing(out, f"another siqa command is writing {out}; wait for it or choose another --out"):
-        store.write_store(out, rows)
         columns = {
             name: section.get("columns", {}) for name, section in ruleset.data.get("tables", {}).items()
         }
         tables = RootTables.load(root, columns, ruleset.limits()) if root else None
-        findings = release_findings(rows, ruleset, tables, out, signals)
+        findings = release_findings(rows, ruleset, tables, out).findings
         jsonl = out / FINDINGS_JSONL
         with atomic_writer(jsonl) as handle:
             handle.writelines(f.to_json() + "\n" for f in findings)

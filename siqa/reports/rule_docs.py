@@ -12,7 +12,8 @@ def rule_page(rule: Rule, ruleset: RuleSet) -> str:
     lines = [f"# {rule.code} {rule.name}", "", f"**{rule.title}.**", "",
              f"- family: {rule.family} ({FAMILIES[rule.family]})", f"- scope: {rule.scope.value}",
              f"- default severity: {rule.severity.value}", f"- status: {rule.status}",
-             f"- reads: {', '.join(rule.reads) or 'nothing beyond the index'}", "",
+             f"- reads: {', '.join(rule.reads) or 'nothing beyond the index'}",
+             *([f"- requires: {', '.join(rule.requires)} (selected with it)"] if rule.requires else []), "",
              "", *rule.body.splitlines(), ""]
     overrides = {layer: values for layer, values in ruleset.overrides(rule.code).items() if values}
     if rule.emitted and not rule.settings and not overrides:  # the engine's own codes (SQ)

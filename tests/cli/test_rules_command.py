@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from siqa.cli.main import app
 from siqa.registry import all_rules
 
-FIELDS = {"code", "name", "title", "family", "family_name", "scope", "severity", "status", "reads", "version",
-          "emitted", "builtin", "module", "rule_set", "settings", "overrides", "doc"}
+FIELDS = {"code", "name", "title", "family", "family_name", "scope", "severity", "status", "reads", "requires",
+          "version", "emitted", "builtin", "module", "rule_set", "settings", "overrides", "doc"}
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.compare import Split
+from siqa.identity.fingerprint import CHANNEL
+from siqa.identity.release import IdentityJudgement, judgement
 from siqa.registry import Setting, rule
-
-if TYPE_CHECKING:
-    from siqa.identity.release import ReleaseView
-
+from siqa.release import ReleaseContext, ReleaseView
 
 SETTINGS = {
     "min_confidence": Setting(0.8, "least calibrated probability (1 - p_same) that the separated groups are two "
@@ -16,9 +15,9 @@ SETTINGS = {
 }
 
 
-@rule("ID001", "one-id-two-people", scope=Scope.SESSION, severity=Severity.ERROR, reads=("wav", "npz"),
-      emitted=True, settings=SETTINGS)
-def one_id_two_people(split: Split, appearance: int, view: ReleaseView, proposed_id: str) -> Finding | None:
+@rule("ID001", "one-id-two-people", scope=Scope.RELEASE, severity=Severity.ERROR, reads=(CHANNEL,),
+      requires=("ID004",), settings=SETTINGS)
+def one_id_two_people(release: ReleaseView, ctx: ReleaseContext) -> Iterator[Finding]:
     """One participant id given to two different people: the id's sessions fall into well-separated groups.
 
     ## What it detects
@@ -47,26 +46,39 @@ def one_id_two_people(split: Split, appearance: int, view: ReleaseView, proposed
     calibrated per site from the release's own same-id and different-id distances (`[signals.identity]` holds
     how; `<out>/identity/calibration.json` reports it).
     """
+    judged = judgement(release, ctx.ruleset)
+    if judged.comparison.calibration is None:
+        judged.refusal_skips(ctx)
+    for split in judged.comparison.splits:
+        for appearance in split.group:
+            finding = _finding(judged, ctx, split, appearance, judged.proposed(split))
+            if finding is not None:
+                yield finding
+    judged.write_id_map()
+
+
+def _finding(judged: IdentityJudgement, ctx: ReleaseContext, split: Split, appearance: int,
+             proposed_id: str) -> Finding | None:
     participant = split.participant_id
-    session = view.table["session_key"].iloc[appearance]
-    threshold = view.threshold(appearance)
+    session = judged.table["session_key"].iloc[appearance]
+    threshold = judged.threshold(appearance)
     matched = (
         f"; it matches {split.match} (median distance {split.match_distance:.2f})" if split.match else ""
     )
     message = (
         f"{participant} in {session} is not the person {participant} is in {len(split.main)} other "
         f"session(s): nearest fused distance {split.nearest:.2f} (threshold {threshold:.2f}){matched}; "
-        f"files {', '.join(view.files(appearance))}"
+        f"files {', '.join(judged.files(appearance))}"
     )
-    return view.finding(
-        "ID001",
+    return judged.finding(
+        ctx,
         appearance,
         message,
         split.confidence,
         {
             "participant_id": participant,
-            "sessions": view.sessions(split.group),
-            "main_sessions": view.sessions(split.main),
+            "sessions": judged.sessions(split.group),
+            "main_sessions": judged.sessions(split.main),
             "nearest_distance": round(split.nearest, 4),
             "median_distance": round(split.median, 4),
             "threshold": threshold,

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from siqa.findings import Finding, Scope, Severity
 from siqa.identity.compare import Merge
+from siqa.identity.fingerprint import CHANNEL
+from siqa.identity.release import IdentityJudgement, judgement
 from siqa.registry import Setting, rule
-
-if TYPE_CHECKING:
-    from siqa.identity.release import ReleaseView
-
+from siqa.release import ReleaseContext, ReleaseView
 
 SETTINGS = {
     "min_confidence": Setting(0.75, "least calibrated probability (p_same) that the two ids' sessions are "
@@ -16,9 +15,9 @@ SETTINGS = {
 }
 
 
-@rule("ID002", "two-ids-one-person", scope=Scope.SESSION, severity=Severity.ERROR, reads=("wav", "npz"),
-      emitted=True, settings=SETTINGS)
-def two_ids_one_person(merge: Merge, appearance: int, view: ReleaseView) -> Finding | None:
+@rule("ID002", "two-ids-one-person", scope=Scope.RELEASE, severity=Severity.ERROR, reads=(CHANNEL,),
+      requires=("ID004",), settings=SETTINGS)
+def two_ids_one_person(release: ReleaseView, ctx: ReleaseContext) -> Iterator[Finding]:
     """One person under two participant ids: sessions of different ids as close as one person's sessions.
 
     ## What it detects
@@ -47,24 +46,36 @@ def two_ids_one_person(merge: Merge, appearance: int, view: ReleaseView) -> Find
     calibrated per site from the release itself (`[signals.identity]`; reported in
     `<out>/identity/calibration.json`).
     """
-    session = view.table["session_key"].iloc[appearance]
-    threshold = view.threshold(appearance)
+    judged = judgement(release, ctx.ruleset)
+    if judged.comparison.calibration is None:
+        judged.refusal_skips(ctx)
+    for merge in judged.comparison.merges:
+        for appearance in merge.group:
+            finding = _finding(judged, ctx, merge, appearance)
+            if finding is not None:
+                yield finding
+    judged.write_id_map()
+
+
+def _finding(judged: IdentityJudgement, ctx: ReleaseContext, merge: Merge, appearance: int) -> Finding | None:
+    session = judged.table["session_key"].iloc[appearance]
+    threshold = judged.threshold(appearance)
     within = f", {merge.into}'s own sessions {merge.within:.2f}" if merge.within is not None else ""
     message = (
         f"{merge.participant_id} in {session} is the same person as {merge.into} ({len(merge.target)} "
         f"session(s)): median fused distance {merge.median:.2f} (threshold {threshold:.2f}{within}); "
-        f"files {', '.join(view.files(appearance))}"
+        f"files {', '.join(judged.files(appearance))}"
     )
-    return view.finding(
-        "ID002",
+    return judged.finding(
+        ctx,
         appearance,
         message,
         merge.confidence,
         {
             "participant_id": merge.participant_id,
             "same_person_as": merge.into,
-            "sessions": view.sessions(merge.group),
-            "target_sessions": view.sessions(merge.target),
+            "sessions": judged.sessions(merge.group),
+            "target_sessions": judged.sessions(merge.target),
             "median_distance": round(merge.median, 4),
             "nearest_distance": round(merge.nearest, 4),
             "within_distance": None if merge.within is None else round(merge.within, 4),

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from siqa.audit import AuditOptions, run_audit
 from siqa.config import RuleSet
-from siqa.identity.release import release_results
+from siqa.identity.run import release_findings
 from siqa.identity.store import read_store
 from siqa.outputs.files import read_findings
 from siqa.reports.summary import render_summary
@@ -61,9 +61,9 @@ def test_skips_follow_the_rule_set_a_rule_disabled_at_a_site_skips_nothing_there
     store = read_store(outcome.out_dir)
     rules = tmp / "rules.toml"
     rules.write_text('extends = "default"\n[sites.V00.rules.ID002]\nenabled = false\n', encoding="utf-8")
-    result = release_results(store, RuleSet.load(rules, ["ID001", "ID002"]), None, tmp / "again")
+    result = release_findings(store, RuleSet.load(rules, ["ID001", "ID002"]), None, tmp / "again")
     sites = {(s["code"], s["site"]) for s in result.skips}
     assert ("ID001", "V00") in sites and ("ID002", "V00") not in sites
     assert any(code == "ID002" for code, _ in sites)  # enabled elsewhere
     assert result.findings == []
-    assert release_results(store, RuleSet.load(rules, ["ID004"]), None, tmp / "none").skips == []
+    assert release_findings(store, RuleSet.load(rules, ["ID004"]), None, tmp / "none").skips == []
