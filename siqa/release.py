@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar, cast
 from siqa.batch_pass import crashed
 from siqa.config import RuleSet, RuleSettings
 from siqa.context import BatchInfo
+from siqa.dataset.tables import RootTables
 from siqa.findings import Finding, Scope
 from siqa.registry import Rule, all_rules
 
@@ -52,7 +53,7 @@ class ReleaseView:
     batches: tuple[AuditedBatch, ...] = ()
     findings: tuple[Finding, ...] = ()  # the run's judged findings, where a selected release rule reads them
     records: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=lambda: MappingProxyType({}))
-    tables: Any = None  # the root tables (`siqa.dataset.tables.RootTables`), for fixes; None when unknown
+    tables: RootTables | None = None  # the root tables, for fixes; None when unknown (`siqa identity` without --root)
     _shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def collected(self, channel: str) -> tuple[dict[str, Any], ...]:
@@ -163,7 +164,7 @@ class ReleaseRun:
         for channel, records in self.records.items():
             records.extend(collected.get(channel, []))
 
-    def finish(self, tables: Any = None) -> ReleaseResult:
+    def finish(self, tables: RootTables | None = None) -> ReleaseResult:
         for channel, kept in self.keepers.items():
             self._guard(channel, kept.finish)
         view = ReleaseView(self.out_dir, tuple(self.batches), tuple(self.findings),
