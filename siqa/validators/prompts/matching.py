@@ -8,10 +8,14 @@ session never vouches for its own prompts: in a shifted session each prompt sits
 talk would otherwise pull the prompt's profile towards the wrong conversation. A prompt no other session
 carries has only its text. Talk and profiles are TF-IDF vectors over content words (sublinear tf, IDF over
 every interaction's talk and every prompt's text); `similarity[i, p]` is the cosine of interaction i's talk
-with prompt p's profile. A profile is estimated twice: first from every interaction under its recorded
-prompt, then only from the talk that fits the prompt it should carry (its recorded one, or the one its
-session's shift gives it) better than any other. A wrong prompt, or a shifted session, would otherwise lend its
-talk to a profile of another scenario, and where a prompt has few carriers make their right talk look wrong.
+with prompt p's profile. A profile is first estimated from every interaction under its recorded prompt, then
+again, until it settles, only from the talk that fits the prompt it should carry (its recorded one, or the one
+its session's shift gives it) better than any other. A wrong prompt, or a shifted session, would otherwise lend
+its talk to a profile of another scenario, and where a prompt has few carriers make their right talk look wrong.
+One re-estimate is not enough where most of a rare prompt's carriers are wrong: its right talk then fits the
+profiles that a wrong prompt or a shift lent that talk to better than its own polluted one, drops out of its
+own profile in the first re-estimate, and returns in the next. Re-estimating until no interaction changes
+profile (at most `MAX_REFITS` times, so the fit always ends) keeps that talk where it belongs.
 
 A *shift* h (+1 or -1) says each interaction carries the prompt of the one h places later, so the prompt that
 fits interaction i is the one recorded at i-h. Its per-interaction gain is similarity with that prompt minus similarity
@@ -19,8 +23,11 @@ with the recorded one. Over a batch, where most sessions are not shifted, these 
 better a neighbour's prompt fits by chance; a shift explains a session when its mean gain lies above the
 batch's median gain by `shift_tolerance` robust spreads of a mean of that many gains (spread / sqrt(n)) and by
 at least `shift_min_effect`, and at least `shift_min_consistent_share` of the interactions that vote prefer
-their shifted prompt (`[signals.prompts]`). The interaction at the open end of a shift takes the prompt from
-the other end where the prompts were rotated within the session and that prompt fits it best.
+their shifted prompt (`[signals.prompts]`). An interaction votes when its gain is at least `shift_min_effect`
+either way: a smaller one says its talk fits neither prompt, and with three votes in a session of four one such
+chance difference would veto a shift that the other two show plainly. The interaction at the open end of a
+shift takes the prompt from the other end where the prompts were rotated within the session and that prompt
+fits it best.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from siqa.norms import robust
 from siqa.signals.lexicon import content_words
 
 SHIFTS = (1, -1)
+MAX_REFITS = 5  # re-estimates of the profiles from the talk that fits them; they settle in two or three
 
 
 @dataclass(frozen=True)
@@ -155,9 +163,13 @@ def prompt_fit(records: list[dict[str, Any]]) -> PromptFit:
         return PromptFit(records, prompts, columns, empty, empty.astype(int), dict(sessions), {}, None,
                          [None] * len(records), None)
     vectors = _vectors(records, prompts)
-    first = _fit(records, prompts, columns, dict(sessions), vectors, columns)
-    members = [first.assigned(i) if first.fits_own(i) else None for i in range(len(records))]
-    return _fit(records, prompts, columns, dict(sessions), vectors, members)
+    fit = _fit(records, prompts, columns, dict(sessions), vectors, columns)
+    for _ in range(MAX_REFITS):
+        members = [fit.assigned(i) if fit.fits_own(i) else None for i in range(len(records))]
+        if members == fit.members:
+            break
+        fit = _fit(records, prompts, columns, dict(sessions), vectors, members)
+    return fit
 
 
 def _vectors(records: list[dict[str, Any]], prompts: list[str]) -> _Vectors:
@@ -237,7 +249,9 @@ def _shift(key: str, rows: list[int], gains: dict[tuple[str, int], np.ndarray], 
 
 
 def _judge(offset: int, gains: np.ndarray, norm: GainNorm, settings: dict[str, Any]) -> Shift | None:
-    votes = ~np.isclose(gains, 0.0)  # talk that fits neither prompt does not vote
+    # a gain under shift_min_effect is no preference: talk that fits neither prompt (a wrong prompt inside a
+    # shifted session, a prompt with only its text) differs between them by chance, and abstains
+    votes = np.abs(gains) > settings["shift_min_effect"]
     if votes.sum() < settings["shift_min_interactions"] - 1:
         return None
     gain, share = float(gains.mean()), float(np.mean(gains[votes] > 0))

@@ -29,7 +29,9 @@ def prompt_off_by_one(session: Session, ctx: RuleContext) -> Iterator[Finding]:
     similarity with its recorded prompt. Over the batch's sessions, which are mostly not shifted, these gains
     say what a neighbour's prompt gains by chance; a shift explains a session when its mean gain lies above
     the batch's median gain by shift_tolerance robust spreads of such a mean and by shift_min_effect, and at
-    least shift_min_consistent_share of the interactions that vote prefer their shifted prompt.
+    least shift_min_consistent_share of the interactions that vote prefer their shifted prompt. An interaction
+    votes when its gain is at least shift_min_effect either way: talk that fits neither prompt (a wrong prompt
+    inside the shifted session) abstains rather than vetoes.
 
     ## Why it matters
     One slip in a spreadsheet mislabels every interaction after it: prompt-conditioned training and every
