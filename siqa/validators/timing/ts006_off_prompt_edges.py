@@ -26,7 +26,7 @@ PROMPTS = "prompts"  # the signal whose settings (shift_*, min_content_words) de
 
 
 SETTINGS = {
-    **norm_settings(unit="cosine", tolerance=1.5, min_effect=0.25, min_units=12),
+    **norm_settings(unit="cosine", tolerance=3.0, min_effect=0.25, min_units=12),
     "max_trim_share": Setting(0.25, "edge talk is sought (and trimmed) within this share of the interaction at "
                                    "each edge"),
     "min_words": Setting(4, "content words a run of edge talk needs to be judged"),
