@@ -71,6 +71,8 @@ _CROSS_CHECK_CONSEQUENCES = {
 }
 for _defect, _codes in _CROSS_CHECK_CONSEQUENCES.items():
     ALSO[_defect] = (*ALSO.get(_defect, ()), *_codes)
+ID_FLOORS = {"id_shared": 1.0, "id_split": 1.0}
+"""Floors (`score`) for id errors whose magnitude is the sessions that reveal them (`with_revealing_sessions`)."""
 
 
 @dataclass
@@ -91,13 +93,46 @@ class Score:
         return self.true_positives / total if total else 1.0
 
 
+def with_revealing_sessions(truth: Iterable[dict[str, Any]], appearances: Iterable[tuple[str, str]]) -> list[dict]:
+    """The id errors as the batch's `appearances` (session key, written id) show them, each with its magnitude
+    set to the sessions that can reveal it: an id error shows only against other sessions.
+
+    - The person's own sessions under their own id reveal either kind (ID002 matches a new id to them; ID001
+      names the id the session belongs to).
+    - For `id_shared`, so do the written id's own person's sessions when they outnumber the wrong one.
+    - An `id_shared` whose written id has no session of its own person is, as the batch shows it, the person
+      under a second id: an `id_split` (ID002).
+    One session against one is symmetric: nothing says which of an id's two sessions is the wrong person, nor
+    which of two ids of one person to keep, so a finding on either session explains itself (`sessions`).
+    With `ID_FLOORS`, an error that nothing reveals is neither found nor missed: a person seen once under a
+    new id cannot be told from a new person."""
+    truth, appearances = list(truth), set(appearances)
+    wrong = {(r["session_key"], r["details"]["written_id"]) for r in truth if r["defect"] in ID_FLOORS}
+    own: dict[str, list[str]] = {}
+    for session, pid in sorted(appearances - wrong):
+        own.setdefault(pid, []).append(session)
+    out = []
+    for record in truth:
+        if record["defect"] in ID_FLOORS:
+            person, written = own.get(record["details"]["person"], []), own.get(record["details"]["written_id"], [])
+            owner = written if record["defect"] == "id_shared" else []
+            record = {**record, "defect": "id_shared" if owner else "id_split",
+                      "magnitude": len(person) + (len(owner) if len(owner) >= 2 else 0)}
+            if len(owner) == 1 and not person:  # one id, two people, one session each
+                record["sessions"] = [record["session_key"], *owner]
+            elif not owner and len(person) == 1:  # one person, two ids, one session each
+                record["sessions"] = [record["session_key"], *person]
+        out.append(record)
+    return out
+
+
 def _about(finding: Finding, record: dict[str, Any]) -> bool:
     if "file_id" in record:
         return finding.file_id == record["file_id"] or (
             finding.file_id is None and finding.interaction_key == record.get("interaction_key"))
     if record["scope"] == "interaction":
         return finding.interaction_key == record["interaction_key"]
-    return finding.session_key == record.get("session_key")
+    return finding.session_key in record.get("sessions", [record.get("session_key")])
 
 
 def score(findings: Iterable[Finding], truth: Iterable[dict[str, Any]], codes: set[str],
