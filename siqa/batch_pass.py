@@ -15,13 +15,14 @@ import json
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from siqa.config import RuleSettings
 from siqa.context import BatchInfo, metric_record
 from siqa.findings import Finding, Scope, Severity
 from siqa.norms import Candidate
 
+T = TypeVar("T")
 Output = Finding | Candidate | dict  # a dict is a measurement, as `RuleContext.measure` records one
 
 
@@ -55,14 +56,19 @@ Pass = Callable[[PassInput], Iterable[Output]]
 PASSES: dict[str, Pass] = {}
 
 
-def batch_pass(code: str) -> Callable[[Pass], Pass]:
-    """Register `code`'s batch pass; it runs on the records the rule collected under its own code."""
+def registering(table: dict[str, T], key: str) -> Callable[[T], T]:
+    """A decorator that files what it decorates in `table` under `key`, and returns it unchanged."""
 
-    def register(function: Pass) -> Pass:
-        PASSES[code] = function
-        return function
+    def register(item: T) -> T:
+        table[key] = item
+        return item
 
     return register
+
+
+def batch_pass(code: str) -> Callable[[Pass], Pass]:
+    """Register `code`'s batch pass; it runs on the records the rule collected under its own code."""
+    return registering(PASSES, code)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast
 
-from siqa.batch_pass import crashed
+from siqa.batch_pass import crashed, registering
 from siqa.config import RuleSet, RuleSettings
 from siqa.context import BatchInfo
 from siqa.dataset.tables import RootTables
@@ -119,12 +119,7 @@ KEEPERS: dict[str, Callable[[Path], Keeper]] = {}
 
 def keeper(channel: str) -> Callable[[Callable[[Path], Keeper]], Callable[[Path], Keeper]]:
     """Register the keeper of `channel`: a callable taking the output folder (a class, usually)."""
-
-    def register(factory: Callable[[Path], Keeper]) -> Callable[[Path], Keeper]:
-        KEEPERS[channel] = factory
-        return factory
-
-    return register
+    return registering(KEEPERS, channel)
 
 
 @dataclass
