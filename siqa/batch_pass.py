@@ -15,6 +15,7 @@ import json
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from siqa.config import RuleSettings
@@ -37,10 +38,10 @@ class PassInput:
                **fields: Any) -> Finding:
         """A finding about the unit a record describes (`unit` holds `scope`, `site` and its keys)."""
         settings = self.settings_for(unit["site"])
-        keys = {k: unit.get(k) for k in ("file_id", "interaction_key", "session_key")}
         return Finding(code=self.code, severity=settings.severity, confidence=round(min(1.0, max(0.0, confidence)), 4),
                        scope=Scope(unit["scope"]), site=unit["site"], message=message, batch=self.batch.name,
-                       **keys, **fields)
+                       file_id=unit.get("file_id"), interaction_key=unit.get("interaction_key"),
+                       session_key=unit.get("session_key"), **fields)
 
     def candidate(self, unit: dict[str, Any], message: str, *, metric: str, value: float, side: str, label: str,
                   unit_name: str = "", **fields: Any) -> list[Output]:
@@ -86,7 +87,7 @@ def run_passes(collected: dict[str, list[dict[str, Any]]], batch: BatchInfo,
     result = PassResult()
     for code in sorted(set(PASSES) & set(collected)):
         records = sorted(collected[code], key=lambda r: json.dumps(r, sort_keys=True, default=str))
-        given = PassInput(code, records, batch, lambda site, code=code: settings_for(code, site))
+        given = PassInput(code, records, batch, partial(settings_for, code))
         try:
             items = list(PASSES[code](given))
         except Exception as error:  # noqa: BLE001 - one rule's pass must not take the batch's findings down

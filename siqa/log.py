@@ -27,7 +27,7 @@ class _CurrentStderr(logging.StreamHandler):
     """Writes to `sys.stderr` as it is when a record comes (a test's captured stream, a worker's own)."""
 
     @property
-    def stream(self) -> Any:  # type: ignore[override]
+    def stream(self) -> Any:
         return sys.stderr
 
     @stream.setter

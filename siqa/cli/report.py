@@ -75,10 +75,11 @@ def media_limits(context: float | None, clip: float | None, page_mib: float | No
     place, and loading the dashboard's code waits until a report is written."""
     from siqa.reports.dashboard.clips import DEFAULT_LIMITS
 
-    given = {"context_seconds": context, "clip_seconds": clip,
-             "page_bytes": None if page_mib is None else round(page_mib * MIB),
-             "dashboard_bytes": None if dashboard_mib is None else round(dashboard_mib * MIB)}
-    return replace(DEFAULT_LIMITS, **{name: value for name, value in given.items() if value is not None})
+    limits = DEFAULT_LIMITS
+    return replace(limits, context_seconds=limits.context_seconds if context is None else context,
+                   clip_seconds=limits.clip_seconds if clip is None else clip,
+                   page_bytes=limits.page_bytes if page_mib is None else round(page_mib * MIB),
+                   dashboard_bytes=limits.dashboard_bytes if dashboard_mib is None else round(dashboard_mib * MIB))
 
 
 def register(app: typer.Typer) -> None:

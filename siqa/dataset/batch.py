@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +77,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return match.group(1), f"{int(match.group(2)):04d}"
 
 
-def group_sessions(sources: dict[FileId, ParticipantSource], label: str, split: str, batch: str) -> list[Session]:
+def group_sessions(sources: Mapping[FileId, ParticipantSource], label: str, split: str, batch: str) -> list[Session]:
     """Files grouped by interaction key across the whole batch (partners may sit in different archives)."""
     by_session: dict[str, dict[str, list[ParticipantFile]]] = defaultdict(lambda: defaultdict(list))
     for fid in sorted(sources):
@@ -91,6 +91,8 @@ def open_batch(root: Path, label: str, split: str, batch: str, limits: Limits = 
     """The batch of one label in whichever layout holds it; DatasetNotFound says where it looked."""
     split_dir, batch_dir = root / label / split, root / label / split / batch
     batch_layout = detect_layout(batch_dir)
+    sources: Mapping[FileId, ParticipantSource]
+    problems: list[IndexProblem]
     if batch_layout in ("extracted", "tar"):
         index = index_tars if batch_layout == "tar" else index_extracted
         layout, (sources, problems) = batch_layout, index(root, batch_dir, limits)

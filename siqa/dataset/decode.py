@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import IO, Any
+from typing import Any, cast
 
 import numpy as np
 import soundfile as sf
@@ -28,7 +28,7 @@ import soundfile as sf
 from siqa.dataset.errors import ReadError
 from siqa.dataset.units import Audio, AudioInfo, VideoInfo
 
-Input = str | os.PathLike[str] | IO[bytes]
+Input = str | os.PathLike[str] | io.BufferedIOBase
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def guard(path: str, kind: str) -> Iterator[None]:
         raise ReadError(path, kind, f"cannot read: {error.strerror or error}") from None
 
 
-def open_regular(path: str | os.PathLike[str], follow_symlinks: bool = False) -> IO[bytes]:
+def open_regular(path: str | os.PathLike[str], follow_symlinks: bool = False) -> io.BufferedReader:
     """`path` opened for binary reading if it is a regular file, else OSError: a FIFO would block the reader
     forever, a device never ends, and a listed file may have been swapped for a link since it was listed."""
     flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
@@ -107,7 +107,7 @@ def open_regular(path: str | os.PathLike[str], follow_symlinks: bool = False) ->
 
 
 @contextmanager
-def opened(source: Input, path: str, kind: str) -> Iterator[IO[bytes]]:
+def opened(source: Input, path: str, kind: str) -> Iterator[io.BufferedIOBase]:
     """A binary handle on `source`: opened (and closed) here for a path, passed through for a file-like."""
     with guard(path, kind):
         if isinstance(source, (str, os.PathLike)):
@@ -120,7 +120,7 @@ def opened(source: Input, path: str, kind: str) -> Iterator[IO[bytes]]:
 # --- WAV -------------------------------------------------------------------------------------------------------
 
 
-def _riff_data(handle: IO[bytes]) -> tuple[int, int, int] | None:
+def _riff_data(handle: io.BufferedIOBase) -> tuple[int, int, int] | None:
     """(data offset, declared data bytes, block align or 0) of a RIFF/WAVE file; None when not plain RIFF."""
     handle.seek(0)
     header = handle.read(12)
@@ -141,7 +141,7 @@ def _riff_data(handle: IO[bytes]) -> tuple[int, int, int] | None:
         handle.seek(position)
 
 
-def _check_not_truncated(handle: IO[bytes], path: str, size: int) -> None:
+def _check_not_truncated(handle: io.BufferedIOBase, path: str, size: int) -> None:
     """libsndfile quietly shortens a truncated file, so the declared data size is checked against the bytes
     present: a cut file is reported as truncated rather than read as shorter audio."""
     data = _riff_data(handle)
@@ -157,7 +157,7 @@ def _check_not_truncated(handle: IO[bytes], path: str, size: int) -> None:
     raise ReadError(path, "wav", f"truncated: header declares {declared} data bytes, file holds {held}")
 
 
-def _audio_info(handle: IO[bytes], path: str) -> AudioInfo:
+def _audio_info(handle: io.BufferedIOBase, path: str) -> AudioInfo:
     size = handle.seek(0, io.SEEK_END)
     _check_not_truncated(handle, path, size)
     handle.seek(0)
@@ -204,7 +204,7 @@ def read_audio(source: Input, path: str, limits: Limits = DEFAULT_LIMITS) -> Aud
     return Audio(mono, info, path)
 
 
-def _decode_mono(handle: IO[bytes], info: AudioInfo) -> tuple[np.ndarray, int]:
+def _decode_mono(handle: io.BufferedIOBase, info: AudioInfo) -> tuple[np.ndarray, int]:
     """(float32 mono of at most `info.frames` frames, count of non-finite samples), decoded `DECODE_BLOCK`
     samples at a time into one array: the file costs 4 bytes a frame plus one block, whatever its sample width
     and channel count (a whole-file decode would hold every channel at 4 bytes a sample, and its mean beside)."""
@@ -290,7 +290,7 @@ def parse_jsonl(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> list
 # --- NPY and NPZ -----------------------------------------------------------------------------------------------
 
 
-def _read_npy(handle: IO[bytes], path: str, limits: Limits, kind: str, available: int) -> np.ndarray:
+def _read_npy(handle: io.BufferedIOBase, path: str, limits: Limits, kind: str, available: int) -> np.ndarray:
     """`available` bounds the bytes the array may hold (file or zip member size): a header declaring more is
     refused before anything is allocated."""
     try:
@@ -346,7 +346,7 @@ class NpzReader:
             self._zip = zipfile.ZipFile(source)
         except _ZIP_ERRORS as error:
             raise ReadError(path, "npz", f"not a readable NPZ (zip): {error}") from None
-        self._members = {}
+        self._members: dict[str, zipfile.ZipInfo] = {}
         for info in self._zip.infolist():
             if info.filename.endswith(".npy"):
                 self._members.setdefault(info.filename[: -len(".npy")], info)
@@ -374,7 +374,7 @@ class NpzReader:
         arrays = {}
         for key, member in wanted.items():
             try:
-                with self._zip.open(member) as handle:
+                with cast(io.BufferedIOBase, self._zip.open(member)) as handle:  # a ZipExtFile, typed IO[bytes]
                     arrays[key] = _read_npy(handle, self.path, self.limits, "npz", member.file_size)
             except ReadError as error:
                 raise ReadError(self.path, "npz", f"{key}: {error.reason}") from None

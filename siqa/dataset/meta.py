@@ -172,10 +172,12 @@ LABEL_KEYS = ("label", "text", "description", "behavior", "behaviour")
 MAX_DEPTH = 8
 
 
-def _window_times(entry: dict[str, Any]) -> tuple[str, str, float] | None:
+def _keyed_window(name: str, entry: dict[str, Any], label: str, path: tuple[str, ...]) -> Window | None:
+    """The window of the first start/end member pair that both hold times."""
     for start_key, end_key, scale in WINDOW_KEYS:
-        if _seconds(entry.get(start_key), scale) is not None and _seconds(entry.get(end_key), scale) is not None:
-            return start_key, end_key, scale
+        start, end = _seconds(entry.get(start_key), scale), _seconds(entry.get(end_key), scale)
+        if start is not None and end is not None:
+            return Window(name, start, end, label, path, (start_key, end_key), scale)
     return None
 
 
@@ -198,11 +200,9 @@ def _collect_windows(name: str, value: Any, path: tuple[str, ...], problems: lis
     if not isinstance(value, dict):
         return []
     label = next((str(value[k]) for k in LABEL_KEYS if k in value), "")
-    times = _window_times(value)
-    if times is not None:
-        start_key, end_key, scale = times
-        return [Window(name, _seconds(value[start_key], scale), _seconds(value[end_key], scale), label, path,
-                       (start_key, end_key), scale)]
+    keyed = _keyed_window(name, value, label, path)
+    if keyed is not None:
+        return [keyed]
     pair_key = next((k for k in PAIR_KEYS if _pair(value.get(k))), None)
     if pair_key is not None:
         return [_pair_window(name, value[pair_key], label, (*path, pair_key))]

@@ -60,6 +60,7 @@ def result_key(rule: Rule, settings: RuleSettings, unit: Any, unit_key: str, ext
 class ResultCache:
     def __init__(self, folder: Path, writable: bool) -> None:
         self.path = folder / CACHE_FILE
+        self._db: sqlite3.Connection | None
         if writable:
             folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path)

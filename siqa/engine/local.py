@@ -22,6 +22,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from typing import TypeVar
 
 from siqa.dataset.decode import DEFERRED_IMPORTS
 from siqa.dataset.units import Session
@@ -34,6 +36,7 @@ from siqa.registry import all_rules
 
 IN_FLIGHT_PER_WORKER = 2
 ALONE_TRIES = 2
+R = TypeVar("R")  # what a task of `ordered` returns
 
 
 def default_jobs() -> int:
@@ -49,6 +52,7 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
     process's environment, import path and folder as they are now, not as they were when the server started
     (plugins and settings added since). Leaving the block by an exception (Ctrl-C among them) cuts the workers'
     lifeline first, so they stop at once instead of finishing their sessions."""
+    context: BaseContext
     if "forkserver" not in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("spawn")
     else:
@@ -140,12 +144,12 @@ def _one_by_one(sessions: list[Session], plan: Plan) -> Iterator[TaskResult]:
         yield result or TaskResult(session.key, findings=[worker_died(session, plan.batch)])
 
 
-def ordered(submit: Callable[..., Future], sessions: Iterable[Session], plan: Plan,
-            window: int) -> Iterator[TaskResult]:
+def ordered(submit: Callable[[Session, Plan], Future[R]], sessions: Iterable[Session], plan: Plan,
+            window: int) -> Iterator[R]:
     """Submit tasks, at most `window` in flight, and yield results in submission order (any engine's futures)."""
-    pending: deque[Future] = deque()
+    pending: deque[Future[R]] = deque()
     for session in sessions:
-        pending.append(submit(run_session, session, plan))
+        pending.append(submit(session, plan))
         if len(pending) >= window:
             yield pending.popleft().result()
     while pending:

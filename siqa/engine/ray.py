@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
@@ -63,8 +64,11 @@ def run_ray(sessions: Iterable[Session], plan: Plan, jobs: int, address: str | N
         task = ray.remote(num_cpus=1, max_retries=2)(_logged_session)
         window = max(1, int(ray.cluster_resources().get("CPU", jobs))) * IN_FLIGHT_PER_WORKER
         level = logging.getLogger(LOGGER).getEffectiveLevel()
-        # an ObjectRef's future() is a concurrent.futures.Future, so the local engine's ordered window applies
-        for result, records in ordered(lambda fn, session, p: task.remote(session, p, level).future(), sessions,
-                                       plan, window):
+
+        def submit(session: Session, p: Plan) -> Future[tuple[TaskResult, list[logging.LogRecord]]]:
+            # an ObjectRef's future() is a concurrent.futures.Future, so the local engine's ordered window applies
+            return task.remote(session, p, level).future()
+
+        for result, records in ordered(submit, sessions, plan, window):
             replay(records)
             yield result

@@ -163,7 +163,8 @@ class Audit:
         failed: set[str] = set()
         for record in records:
             safe = [f for f in record.fixes if f.applicability is Applicability.SAFE and f.status is FixStatus.OK]
-            owner = files.get(FileId.search(record.target))  # a document's path names its file; a row's does not
+            fid = FileId.search(record.target)  # a document's path names its file; a row's does not
+            owner = None if fid is None else files.get(fid)
             if not safe or owner is None or "#" in record.target:
                 continue
             try:

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike
 
 from siqa.signals.activity import FRAME_SAMPLES
 from siqa.signals.audio import ANALYSIS_RATE
@@ -112,8 +113,8 @@ class MfccPitchVoice:
 _F_SP, _MIN_LOG_HZ, _MIN_LOG_MEL, _LOG_STEP = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0  # Slaney's mel scale
 
 
-def _slaney_mel(hz: np.ndarray) -> np.ndarray:
-    hz = np.asarray(hz, dtype=float)
+def _slaney_mel(frequencies: ArrayLike) -> np.ndarray:
+    hz = np.asarray(frequencies, dtype=float)
     return np.where(hz >= _MIN_LOG_HZ, _MIN_LOG_MEL + np.log(np.maximum(hz, _MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOG_STEP,
                     hz / _F_SP)
 
@@ -122,7 +123,7 @@ def _slaney_hz(mels: np.ndarray) -> np.ndarray:
     return np.where(mels >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOG_STEP * (mels - _MIN_LOG_MEL)), _F_SP * mels)
 
 
-MEL_SCALES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+MEL_SCALES: dict[str, tuple[Callable[[ArrayLike], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
     "slaney": (_slaney_mel, _slaney_hz),  # linear to 1 kHz, logarithmic above
     "htk": (lambda hz: 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0),
             lambda mels: 700.0 * (10.0 ** (mels / 2595.0) - 1.0)),

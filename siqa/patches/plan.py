@@ -174,8 +174,8 @@ def left_out(fix: PatchFix, options: ApplyOptions) -> tuple[Status, str]:
     """Why an unselected fix is not applied: not chosen by --only/--select, or not accepted in the decisions."""
     if options.decided is None or not _chosen(fix, options):
         return Status.SKIPPED, ""
-    verdict = options.decided.get(fix.id)
-    return Status.DECLINED, {Verdict.REJECT: "rejected", Verdict.DEFER: "deferred"}.get(verdict, "no decision")
+    reasons: dict[Verdict | None, str] = {Verdict.REJECT: "rejected", Verdict.DEFER: "deferred"}
+    return Status.DECLINED, reasons.get(options.decided.get(fix.id), "no decision")
 
 
 def plan_file(file: str, entries: Entries, options: ApplyOptions, manifest: Manifest,

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from json.decoder import JSONDecoder, scanstring
+from json.decoder import JSONDecoder
 from typing import Any
 
 from siqa.patches.minimal import align
@@ -67,7 +67,7 @@ def members(text: str, start: int) -> list[Member]:
     while text[pos] != closing:
         head, key, key_end = pos, None, 0
         if closing == "}":
-            key, key_end = scanstring(text, pos + 1)
+            key, key_end = _DECODER.raw_decode(text, pos)
             pos = _space(text, _space(text, key_end) + 1)  # past the colon
         end = _value_end(text, pos)
         out.append(Member(head, pos, end, key, key_end))
@@ -129,10 +129,10 @@ def _named(where: tuple[str, ...]) -> str:
 
 def fresh(value: Any, style: Style, margin: str, where: tuple[str, ...]) -> str:
     """`value` rendered anew in the document's style, its continuation lines indented by `margin`."""
-    layout = {"indent": style.indent, "separators": (style.item, style.colon)} if isinstance(value, (dict, list)) \
-        else {}  # a scalar is the same in every layout, and json's C encoder only runs without one
+    # a scalar is the same in every layout, and json's C encoder only runs without one
+    indent, separators = (style.indent, (style.item, style.colon)) if isinstance(value, (dict, list)) else (None, None)
     try:
-        text = json.dumps(value, ensure_ascii=style.ascii, allow_nan=False, **layout)
+        text = json.dumps(value, ensure_ascii=style.ascii, allow_nan=False, indent=indent, separators=separators)
     except ValueError:
         raise PatchError(f"{_named(where)}: a non-finite number (NaN, Infinity or beyond "
                          "the float range) cannot be written as JSON") from None
@@ -195,8 +195,9 @@ class Splicer:
         """A changed array (or the lines of a JSON Lines text): paired elements re-rendered, new ones added."""
         pairs = align(old, new)
         margin = self._margin(at, found)
-        pieces = [(pairs[j], self.value(found[pairs[j]], old[pairs[j]], value, (*where, str(j)))) if j in pairs
-                  else (None, fresh(value, self.style, margin, (*where, str(j)))) for j, value in enumerate(new)]
+        pieces: list[tuple[int | None, str]] = [
+            (pairs[j], self.value(found[pairs[j]], old[pairs[j]], value, (*where, str(j)))) if j in pairs
+            else (None, fresh(value, self.style, margin, (*where, str(j)))) for j, value in enumerate(new)]
         return self.join(at, found, pieces, new, where, bracketed)
 
     def _margin(self, at: Member, found: list[Member]) -> str:

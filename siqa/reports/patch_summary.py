@@ -7,7 +7,7 @@ Targets and reasons come from an untrusted patches file, so they go through `rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
 from rich.console import Console
@@ -23,8 +23,8 @@ _STYLE: dict[Enum, str] = {
     RevertStatus.REFUSED: "red"}
 
 
-def _counts(console: Console, title: str, statuses: Iterable[Enum], seen: list[Enum],
-            headings: dict[Enum, str] | None = None) -> None:
+def _counts(console: Console, title: str, statuses: Iterable[Enum], seen: Sequence[Enum],
+            headings: Mapping[Enum, str] | None = None) -> None:
     table = Table(title=title)
     cells = []
     for status in statuses:

@@ -117,10 +117,10 @@ class SiteStats:
     def __iadd__(self, other: SiteStats) -> SiteStats:
         self.units.update(other.units)
         self.findings.update(other.findings)
-        for key, keys in other.flagged.items():
-            self.flagged.setdefault(key, set()).update(keys)
-        for key, values in other.values.items():
-            self.values.setdefault(key, []).extend(values)
+        for group, keys in other.flagged.items():
+            self.flagged.setdefault(group, set()).update(keys)
+        for series, values in other.values.items():
+            self.values.setdefault(series, []).extend(values)
         self.unit_sources.update(other.unit_sources)
         self.norms.extend(other.norms)
         self.reviewed.update(other.reviewed)

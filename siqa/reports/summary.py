@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from siqa.outputs.summary import AuditSummary
@@ -34,7 +34,9 @@ def _render_skips(summary: AuditSummary, console: Console) -> None:
         return
     table = Table(title="rules that could not judge every unit (each skip and its reason: skips.jsonl)",
                   title_justify="left")
-    for name, justify in (("rule", "left"), ("units skipped", "right"), ("most common reason", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("rule", "left"), ("units skipped", "right"),
+                                                       ("most common reason", "left"))
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold")
     for code, count in sorted(summary.skips.items()):
         top = summary.top_skip_reason(code)

@@ -77,7 +77,7 @@ class Behaviour:
     known: np.ndarray
     events: list[Event]
 
-    def around(self, start: float, end: float, pad: float = 1.0) -> dict[str, list[float]]:
+    def around(self, start: float, end: float, pad: float = 1.0) -> dict[str, list[float | None]]:
         """The curve from `pad` seconds before to `pad` after a window, for evidence (0.1 s steps)."""
         first, last = max(0, int((start - pad) * FPS)), min(len(self.curve), int((end + pad) * FPS) + 1)
         step = max(1, int(round(0.1 * FPS)))

@@ -30,8 +30,13 @@ def frame_flags(flags: np.ndarray | None, frames: int) -> np.ndarray:
     frame is valid when there are no flags at all."""
     if flags is None:
         return np.ones(frames, dtype=bool)
-    rows = flags.reshape(len(flags), int(np.prod(flags.shape[1:]))).astype(bool).all(axis=1)
+    rows = row_flags(flags)
     return np.concatenate((rows[:frames], np.zeros(max(0, frames - len(rows)), dtype=bool)))
+
+
+def row_flags(flags: np.ndarray) -> np.ndarray:
+    """One flag per row (frame): all of the row's flags set (a validity key may hold several per frame)."""
+    return np.all(flags.reshape(len(flags), int(np.prod(flags.shape[1:]))).astype(bool), axis=1)
 
 
 def per_frame(values: np.ndarray, rate: float, frames: int) -> np.ndarray:

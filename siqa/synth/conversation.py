@@ -39,10 +39,16 @@ def _place(track: Track, utterance: Utterance, start: float, gain: float, rng: n
     first = int(round(start * SAMPLE_RATE))
     end = min(len(track.samples), first + len(utterance.samples))
     track.samples[first:end] += gain * utterance.samples[: end - first]
-    words = [{"word": w.text, "start": round(start + w.start, 3), "end": round(start + w.end, 3),
-              "score": round(float(rng.uniform(0.7, 0.99)), 3)} for w in utterance.words]
+    words: list[dict[str, Any]] = [
+        {"word": w.text, "start": round(start + w.start, 3), "end": round(start + w.end, 3),
+         "score": round(float(rng.uniform(0.7, 0.99)), 3)} for w in utterance.words]
     track.segments.append({"start": words[0]["start"], "end": words[-1]["end"],
                            "transcript": " ".join(w["word"] for w in words), "words": words})
+
+
+def sentence_ceiling(variation: Variation) -> float | None:
+    """The peak one sentence may reach under `variation`'s ceiling (None: unguarded)."""
+    return None if variation.peak_ceiling is None else variation.peak_ceiling * HEADROOM_SHARE
 
 
 def _gain(utterance: Utterance, level_dbfs: float, ceiling: float | None) -> float:
@@ -81,7 +87,7 @@ def _turn(tracks: list[Track], pair: tuple[Person, Person], speaker: int, start:
     listener has said something a turn is one sentence, so that both speak in a short interaction too."""
     target = variation.turn_seconds(duration, rng) if tracks[1 - speaker].segments else 0.0
     voice = _turn_voice(pair[speaker].voice, variation, rng)
-    ceiling = variation.peak_ceiling and variation.peak_ceiling * HEADROOM_SHARE
+    ceiling = sentence_ceiling(variation)
     listener, t = 1 - speaker, start
     while True:
         utterance = _fitting(talk, voice, duration - variation.end_margin - t, variation.fit_tries)
@@ -105,6 +111,7 @@ def converse(pair: tuple[Person, Person], topic: Topic, duration: float, levels:
     n = int(round(duration * SAMPLE_RATE))
     tracks = [Track(np.zeros(n, np.float32)), Track(np.zeros(n, np.float32))]
     talk = lines(topic, variation.paraphrase, rng)
+    t: float | None  # when the next turn starts; None once no sentence fits
     speaker, t = int(rng.integers(2)), variation.edge(variation.lead_in, duration, rng)
     while (t := _turn(tracks, pair, speaker, t, talk, levels, duration, variation, rng)) is not None:
         speaker = 1 - speaker if rng.random() < variation.switch else speaker

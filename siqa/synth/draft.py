@@ -39,6 +39,13 @@ class FileDraft:
     def duration(self) -> float:
         return len(self.clean) / SAMPLE_RATE
 
+    @property
+    def mixed(self) -> np.ndarray:
+        """The mixed channel, which writers and defects on finished files need (set when the draft is mixed)."""
+        if self.audio is None:
+            raise ValueError(f"{self.file_id}: the draft is not mixed yet")
+        return self.audio
+
 
 @dataclass
 class InteractionDraft:

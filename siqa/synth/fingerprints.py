@@ -64,19 +64,19 @@ def draw_release(
                 },
             }
         )
-    session = np.repeat(np.arange(sessions), 2 * interactions)
-    slot = np.tile(np.repeat([0, 1], interactions), sessions)
-    person = pairs[session, slot]
+    file_session = np.repeat(np.arange(sessions), 2 * interactions)
+    file_slot = np.tile(np.repeat([0, 1], interactions), sessions)
+    person = pairs[file_session, file_slot]
     vectors = {}
     for signal, dims in (("voice", VOICE_DIMS), ("visual", VISUAL_DIMS)):
         identity = rng.normal(0, 1, (people, dims))
         look = rng.normal(0, APPEARANCE_SPREAD, (sessions, 2, dims))
-        drawn = identity[person] + look[session, slot] + rng.normal(0, file_noise, (len(person), dims))
+        drawn = identity[person] + look[file_session, file_slot] + rng.normal(0, file_noise, (len(person), dims))
         vectors[signal] = list(drawn.astype(np.float32))
-    keys = [_session_key(int(s)) for s in session]
-    number = session * 100 + np.tile(np.arange(2 * interactions) % interactions, sessions)
+    keys = [_session_key(int(s)) for s in file_session]
+    number = file_session * 100 + np.tile(np.arange(2 * interactions) % interactions, sessions)
     interaction = [f"{k}_I{n:08d}" for k, n in zip(keys, number)]
-    ids = [_pid(int(p)) for p in written[session, slot]]
+    ids = [_pid(int(p)) for p in written[file_session, file_slot]]
     rows = pd.DataFrame(
         {
             "file_id": [f"{i}_{p}" for i, p in zip(interaction, ids)],

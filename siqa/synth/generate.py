@@ -142,9 +142,9 @@ def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig
     spec = CATALOGUE.get(defect) if defect else None
     truth = []
     if spec and spec.stage == "tracks":
-        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+        truth.append(_truth(spec.name, spec.apply(draft, rng), draft))
     if spec and spec.stage == "mix":
-        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+        truth.append(_truth(spec.name, spec.apply(draft, rng), draft))
     for fd in files:  # behaviour first: the livelier voice is what both channels carry
         fd.events = behaviour_events(fd.duration, rng)
         fd.clean = livelier_voice(fd.clean, fd.events)
@@ -163,7 +163,7 @@ def _build(key: str, plan: dict[str, Any], topic_index: int, config: SynthConfig
         fd.video_frames = frames
         fd.meta.update(annotate(fd.events, rng))
     if spec and spec.stage == "final":
-        truth.append(_truth(defect, spec.apply(draft, rng), draft))
+        truth.append(_truth(spec.name, spec.apply(draft, rng), draft))
     return draft, truth
 
 

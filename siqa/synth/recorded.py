@@ -33,7 +33,7 @@ from siqa.dataset.ids import FileId
 from siqa.dataset.schema import SAMPLE_RATE, TRANSCRIPT_KEY, VAD_KEY
 from siqa.synth import write
 from siqa.synth.annotations import annotate, behaviour_events
-from siqa.synth.conversation import HEADROOM_SHARE, Track, _gain, _place, vad_segments
+from siqa.synth.conversation import Track, _gain, _place, sentence_ceiling, vad_segments
 from siqa.synth.defects import CATALOGUE, _shift_segments
 from siqa.synth.draft import FileDraft, InteractionDraft
 from siqa.synth.features import behaviour_curve, frames_for, livelier_voice, make_features, speech_envelope
@@ -78,7 +78,7 @@ HOST_SHARE = (2.5, 30.0, 90.0)  # the host talks 2.5x the partner's speech, with
 BLEED_DB, BLEED_LAG_MS = (-45.0, -35.0), (1.0, 3.0)
 GAP, PAUSE, EDGE = (0.2, 1.5), (0.15, 0.5), (0.5, 2.0)
 SPLIT_GAP, MIN_UTTERANCE, MAX_PIECE = 0.35, 2.5, 28.0  # seconds
-CEILING = NATURAL.peak_ceiling * HEADROOM_SHARE
+CEILING = sentence_ceiling(NATURAL)
 TRANSCRIBE_GROUP = 64  # recordings per ASR call (progress is cached per group)
 
 
@@ -256,7 +256,8 @@ def plan_sessions(speech: dict[str, list[Utterance]], half: int, seed: int) -> l
                      bleed_lag_ms=float(rng.uniform(*BLEED_LAG_MS))) for site in SITES]
     plans = []
     for s, speaker in enumerate(speakers[1:]):
-        parts, current = [], []
+        parts: list[list[Utterance]] = []
+        current: list[Utterance] = []
         for u in speech[speaker]:
             if current and _seconds(current) + u.duration > PARTNER_SECONDS:
                 parts.append(current)
@@ -343,11 +344,11 @@ def edit_final(draft: InteractionDraft, defect: str, rng: np.random.Generator) -
             _shift_segments(fd.meta[key], offset_ms / 1000)
         return {"file": fd, "magnitude": round(offset_ms, 1), "unit": "ms"}
     if defect == "loudness_off":
-        fd.audio = (fd.audio * 10 ** (LOUDNESS_DB / 20)).astype(np.float32)
+        fd.audio = (fd.mixed * 10 ** (LOUDNESS_DB / 20)).astype(np.float32)
         return {"file": fd, "magnitude": LOUDNESS_DB, "unit": "dB"}
     if defect == "low_snr":
-        noise = rng.normal(0, 10 ** ((fd.speech_dbfs - NOISE_SNR_DB) / 20), len(fd.audio))
-        fd.audio = (fd.audio + noise).astype(np.float32)
+        noise = rng.normal(0, 10 ** ((fd.speech_dbfs - NOISE_SNR_DB) / 20), len(fd.mixed))
+        fd.audio = (fd.mixed + noise).astype(np.float32)
         return {"file": fd, "magnitude": NOISE_SNR_DB, "unit": "dB"}
     return CATALOGUE[defect].apply(draft, rng)  # swapped channels, a replaced transcript segment
 
@@ -372,9 +373,9 @@ def generate_recorded(out: Path, speech: dict[str, list[Utterance]], half: int =
             defect = DEFECTS[n % len(DEFECTS)] if defects and n % CLEAN_EVERY != CLEAN_EVERY - 1 else None
             fields = edit_tracks(draft, defect, rng) if defect else None
             finish(draft, rng)
-            if defect and fields is None:
-                fields = edit_final(draft, defect, rng)
             if defect:
+                if fields is None:
+                    fields = edit_final(draft, defect, rng)
                 result.truth.append(_truth(defect, fields, draft))
             for fd in draft.files:
                 write.write_extracted(batch_dir, n // 4, str(fd.file_id), write.modality_bytes(fd))

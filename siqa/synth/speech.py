@@ -72,7 +72,7 @@ class _Engine:
         self._callback = _Callback(self._collect)  # keep a reference: C holds the pointer
         self.lib.espeak_SetSynthCallback(self._callback)
 
-    def _collect(self, wav: ctypes.POINTER(ctypes.c_short), count: int, events: ctypes.POINTER(_Event)) -> int:
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]) -> int:
         if count > 0:
             self._chunks.append(np.ctypeslib.as_array(wav, (count,)).copy())
         i = 0

@@ -28,7 +28,7 @@ LAYOUTS = ("extracted", "tar", "modality")
 def _wav_bytes(fd: FileDraft) -> bytes:
     import soxr
 
-    audio = fd.audio
+    audio = fd.mixed
     if fd.sample_rate != 48_000:
         audio = soxr.resample(audio, 48_000, fd.sample_rate)
     data = np.stack([audio, audio], axis=1) if fd.stereo else audio
@@ -40,7 +40,8 @@ def _wav_bytes(fd: FileDraft) -> bytes:
 
 def _npz_bytes(features: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **features)
+    pickled = any(array.dtype.hasobject for array in features.values())  # only where a defect put an object array
+    np.savez_compressed(buffer, allow_pickle=pickled, **features)
     return buffer.getvalue()
 
 

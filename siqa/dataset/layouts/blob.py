@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
 
 from blake3 import blake3
 
@@ -34,7 +33,7 @@ def forget_digests() -> None:
 class Window(io.RawIOBase):
     """A read-only, seekable view of `size` bytes at `offset` in a file: a tar member without extraction."""
 
-    def __init__(self, handle: IO[bytes], offset: int, size: int) -> None:
+    def __init__(self, handle: io.BufferedReader, offset: int, size: int) -> None:
         self._file = handle
         self._offset, self._size, self._pos = offset, size, 0
 
@@ -70,7 +69,7 @@ class Blob:
     size: int = -1  # -1: the whole file
 
     @contextmanager
-    def open(self, kind: str) -> Iterator[IO[bytes]]:
+    def open(self, kind: str) -> Iterator[io.BufferedIOBase]:
         """A seekable binary handle on exactly these bytes; an OS failure becomes ReadError(kind)."""
         with guard(self.display, kind), open_regular(self.file) as handle:
             if self.size < 0:

@@ -257,7 +257,7 @@ Records = dict[str, list[dict[str, Any]]]  # the site tables by name, as rows
 
 def overview(stats: SiteStats, records: Records) -> dict[str, Any]:
     scores, families = records["site_scores"], records["site_families"]
-    per_batch: dict[tuple[str, str], float] = Counter()
+    per_batch: Counter[tuple[str, str]] = Counter()
     for row in records["batch_families"]:
         per_batch[(row["batch"], row["family"])] += row["findings"]
     rates = _series(families, "site", "family", lambda r: 100 * r["rate"])
@@ -292,8 +292,8 @@ def rule_codes(stats: SiteStats) -> list[str]:
 
 
 def rule_rows(stats: SiteStats) -> list[dict[str, Any]]:
-    rows = {code: {"code": code, "sites": Counter(), **{s: 0 for s in SEVERITIES}}
-            for code in rule_codes(stats)}
+    rows: dict[str, dict[str, Any]] = {code: {"code": code, "sites": Counter(), **{s: 0 for s in SEVERITIES}}
+                                       for code in rule_codes(stats)}
     for (site, _, code, severity), n in stats.findings.items():
         rows[code][severity] += n
         rows[code]["sites"][site] += n
@@ -363,7 +363,7 @@ def _threshold(norm: dict[str, Any], ruleset: RuleSet | None) -> str | None:
 
 
 def rule_view(stats: SiteStats, records: Records, code: str) -> dict[str, Any]:
-    counts: dict[tuple[str, str], float] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     for (site, batch, c, _), n in stats.findings.items():
         if c == code:
             counts[(batch, site)] += n

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from siqa.dataset.tables import REQUIRED_COLUMNS
 from siqa.findings import Finding
@@ -200,7 +200,7 @@ def word_diff(before: list[str], after: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _timed(value: Any) -> bool:
+def _timed(value: Any) -> TypeGuard[list[dict[str, Any]]]:
     """A list of timed items (segments, words, VAD spans): objects with numeric start and end."""
     return isinstance(value, list) and all(
         isinstance(item, dict) and all(isinstance(item.get(k), (int, float)) for k in _TIMES) for item in value)

@@ -75,12 +75,12 @@ class Window:
     def x(self, seconds: float) -> float:
         return round(min(WIDTH, max(0.0, (seconds - self.start) * self.scale)), 1)
 
-    def band(self, start: float, end: float, **text: str) -> Band | None:
+    def band(self, start: float, end: float, label: str = "", title: str = "", href: str = "") -> Band | None:
         """A time span as a band at least one pixel wide (a short span stays visible); None outside."""
         if end < self.start or start > self.end or end < start:
             return None
         x = self.x(start)
-        return Band(x, round(max(1.0, self.x(end) - x), 1), **text)
+        return Band(x, round(max(1.0, self.x(end) - x), 1), label, title, href)
 
 
 @dataclass(frozen=True)

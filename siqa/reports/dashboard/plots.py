@@ -9,7 +9,7 @@ family or site) rather than bars with hundreds of tick labels.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -115,7 +115,8 @@ def lines(caption: str, series: Series, x_title: str, y_title: str, from_zero: b
     low = min(values, default=0.0)
     marks, y = _axes(min(0.0, low) if from_zero else low, max(values, default=1.0), categories, y_title)
     for t, name in enumerate(names):
-        colour, run = PALETTE[t % len(PALETTE)], []
+        colour = PALETTE[t % len(PALETTE)]
+        run: list[tuple[float, float]] = []
         for i, x in enumerate(categories):
             value = series[name].get(x, math.nan)
             if math.isnan(value):
@@ -159,7 +160,7 @@ def boxes(caption: str, values: dict[str, list[float]], y_title: str) -> Chart:
     return Chart(caption, _svg(WIDTH, HEIGHT, marks, f"{caption} per site"))
 
 
-def heatmap(caption: str, cells: dict[tuple[str, str], float], rows: Sequence[str], columns: Sequence[str],
+def heatmap(caption: str, cells: Mapping[tuple[str, str], float], rows: Sequence[str], columns: Sequence[str],
             text: Callable[[str, str, float], str] = lambda r, c, v: _number(v),
             href: Callable[[str, str], str | None] = lambda r, c: None) -> Chart:
     """A row per batch and a column per family (or site): each cell shaded by its value relative to the

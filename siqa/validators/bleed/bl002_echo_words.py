@@ -68,7 +68,7 @@ def echo_words(interaction: Interaction, ctx: RuleContext) -> Iterator[Finding]:
         return
     for pf in interaction.participants:
         partner = interaction.partner_of(pf)
-        if not pf.meta().has_transcript or not partner.meta().has_transcript:
+        if partner is None or not pf.meta().has_transcript or not partner.meta().has_transcript:
             continue
         speech = file_activity(pf, partner, ctx).speech
         theirs: dict[str, list[Word]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from siqa.context import RuleContext
 from siqa.dataset.batch import BatchIndex
@@ -34,6 +35,7 @@ def problem_findings(index: BatchIndex, ctx: RuleContext, problems: Iterable[Ind
     for problem in problems:
         fid = FileId.search(problem.file_id or problem.path)
         interaction = interaction_key_in(problem.path)
+        keys: dict[str, Any]  # Finding fields that override the batch's (`RuleContext.report`)
         if fid:
             keys = {"scope": Scope.FILE, "file_id": str(fid), "interaction_key": fid.interaction_key,
                     "session_key": fid.session_key, "site": fid.site}

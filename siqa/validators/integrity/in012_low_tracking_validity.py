@@ -9,6 +9,7 @@ from siqa.dataset.schema import FPS, VALIDITY_KEYS
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import Setting, rule
+from siqa.signals.frames import row_flags
 
 
 def longest_run(mask: np.ndarray) -> tuple[int, int]:
@@ -52,7 +53,7 @@ def low_tracking_validity(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Fin
     for key, flags in sorted(pf.features(*VALIDITY_KEYS).items()):
         if len(flags) == 0:
             continue
-        valid = flags.reshape(len(flags), -1).astype(bool).all(axis=1)
+        valid = row_flags(flags)
         ratio = float(valid.mean())
         if ratio < minimum:
             start, length = longest_run(~valid)

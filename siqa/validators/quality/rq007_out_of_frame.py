@@ -7,6 +7,7 @@ from siqa.dataset.schema import FPS
 from siqa.dataset.units import ParticipantFile
 from siqa.findings import Finding, Scope, Severity
 from siqa.registry import Setting, rule
+from siqa.signals.frames import row_flags
 from siqa.validators.integrity.in012_low_tracking_validity import longest_run
 
 BOX_KEY = "boxes_and_keypoints:is_valid_box"
@@ -38,7 +39,7 @@ def out_of_frame(pf: ParticipantFile, ctx: RuleContext) -> Iterator[Finding]:
     flags = pf.features(BOX_KEY).get(BOX_KEY)
     if flags is None or len(flags) == 0:
         return
-    valid = flags.reshape(len(flags), -1).astype(bool).all(axis=1)
+    valid = row_flags(flags)
     ctx.measure(pf, "valid_box_ratio", float(valid.mean()))
     start, length = longest_run(~valid)
     if length / FPS > ctx.settings.max_out_seconds:

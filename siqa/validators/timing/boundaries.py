@@ -54,12 +54,13 @@ def _read_bounds(interaction: Interaction, ctx: RuleContext) -> Bounds:
     for edge, canonical in COLUMNS.items():
         text = str(row[canonical].iloc[0]).strip() if canonical in row and len(row) == 1 else ""
         try:
-            values[edge] = float(text) if text else None
+            value = float(text) if text else None
         except ValueError:
-            values[edge] = math.nan
-        if values[edge] is not None and not (math.isfinite(values[edge]) and values[edge] >= 0):
+            value = math.nan
+        if value is not None and not (math.isfinite(value) and value >= 0):
             raise Skip(f"{TABLE}: {interaction.key}'s {interactions_column(ctx, canonical)} is {text!r}, "
                        "not a number of seconds: the interaction's edges are unknown")
+        values[edge] = value
     start, end = values["start"] or 0.0, values["end"]
     if end is not None and end <= start:
         raise Skip(f"{TABLE}: {interaction.key} ends ({end:g} s) before it starts ({start:g} s)")
