@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,7 +182,7 @@ def _vectors(records: list[dict[str, Any]], prompts: list[str]) -> _Vectors:
 
 
 def _fit(records: list[dict[str, Any]], prompts: list[str], columns: list[int], sessions: dict[str, list[int]],
-         vectors: _Vectors, members: list[int | None]) -> PromptFit:
+         vectors: _Vectors, members: Sequence[int | None]) -> PromptFit:
     """Similarities with profiles built from the talk of `members` (the prompt each record's talk describes,
     None: none), and the shifts they reveal."""
     similarity, sizes = _similarity(vectors, members, sessions, vectors.speech, sessions)
@@ -190,10 +191,10 @@ def _fit(records: list[dict[str, Any]], prompts: list[str], columns: list[int], 
     norm = _gain_norm(gains, records)
     shifts = {key: shift for key, rows in sessions.items()
               if norm is not None and (shift := _shift(key, rows, gains, norm, records[rows[0]]["shift"]))}
-    return PromptFit(records, prompts, columns, similarity, sizes, sessions, shifts, norm, members, vectors)
+    return PromptFit(records, prompts, columns, similarity, sizes, sessions, shifts, norm, list(members), vectors)
 
 
-def _similarity(vectors: _Vectors, members: list[int | None], sessions: dict[str, list[int]],
+def _similarity(vectors: _Vectors, members: Sequence[int | None], sessions: dict[str, list[int]],
                 queries: sparse.csr_matrix, asked: dict[str, list[int]]) -> tuple[np.ndarray, np.ndarray]:
     """Cosine of every query (a TF-IDF row; `asked`: session key -> its rows) with every prompt's profile,
     leaving the query's session out (the profiles its session's talk is in lose that talk), and the number of
@@ -207,14 +208,15 @@ def _similarity(vectors: _Vectors, members: list[int | None], sessions: dict[str
     similarity = (queries @ vectors.tfidf.transform(full).T).toarray()
     for key, rows in asked.items():
         session = sessions.get(key, [])
-        own = sorted({members[i] for i in session if members[i] is not None})
+        own = sorted({m for i in session if (m := members[i]) is not None})
         if not own:
             continue
         inside = carries[own][:, session]
         local = (full[own] - inside @ vectors.talk[session]).tocsr()
         local.eliminate_zeros()  # sublinear tf takes the log of every stored count
-        similarity[np.ix_(rows, own)] = (queries[rows] @ vectors.tfidf.transform(local).T).toarray()
-        sizes[np.ix_(rows, own)] -= np.asarray(inside.sum(axis=1)).ravel().astype(int)
+        cells = np.ix_(np.asarray(rows), np.asarray(own))
+        similarity[cells] = (queries[rows] @ vectors.tfidf.transform(local).T).toarray()
+        sizes[cells] -= np.asarray(inside.sum(axis=1)).ravel().astype(int)
     return similarity, sizes
 
 
