@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from siqa.config import RuleSettings
 from siqa.context import BatchInfo, metric_record
-from siqa.findings import Finding, Scope, Severity
+from siqa.findings import Finding, Scope, Severity, bounded_confidence
 from siqa.norms import Candidate
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ class PassInput:
                **fields: Any) -> Finding:
         """A finding about the unit a record describes (`unit` holds `scope`, `site` and its keys)."""
         settings = self.settings_for(unit["site"])
-        return Finding(code=self.code, severity=settings.severity, confidence=round(min(1.0, max(0.0, confidence)), 4),
+        return Finding(code=self.code, severity=settings.severity, confidence=bounded_confidence(confidence),
                        scope=Scope(unit["scope"]), site=unit["site"], message=message, batch=self.batch.name,
                        file_id=unit.get("file_id"), interaction_key=unit.get("interaction_key"),
                        session_key=unit.get("session_key"), **fields)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from siqa.config import RuleSet, RuleSettings
 from siqa.dataset.batch import BatchIndex
 from siqa.dataset.units import Interaction, ParticipantFile, Session
-from siqa.findings import Finding, Fix, Scope, Severity
+from siqa.findings import Finding, Fix, Scope, Severity, bounded_confidence
 from siqa.norms import Candidate
 from siqa.registry import Rule
 
@@ -152,7 +152,7 @@ class RuleContext:
         fields: dict[str, Any] = {
             "code": self.rule.code,
             "severity": severity or self.settings.severity,
-            "confidence": round(float(min(1.0, max(0.0, confidence))), 4),
+            "confidence": bounded_confidence(confidence),
             "message": message,
             "batch": self.batch.name,
             "path": path,

@@ -85,6 +85,11 @@ class Fix:
         )
 
 
+def bounded_confidence(value: float) -> float:
+    """A confidence as every finding factory records it: within [0, 1], to 4 decimals."""
+    return round(float(min(1.0, max(0.0, value))), 4)
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str

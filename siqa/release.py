@@ -29,7 +29,7 @@ from siqa.batch_pass import crashed, registering
 from siqa.config import RuleSet, RuleSettings
 from siqa.context import BatchInfo
 from siqa.dataset.tables import RootTables
-from siqa.findings import Finding, Scope
+from siqa.findings import Finding, Scope, bounded_confidence
 from siqa.registry import Rule, all_rules
 
 T = TypeVar("T")
@@ -78,11 +78,10 @@ class ReleaseContext:
 
     def settings(self, site: str = "*", label: str | None = None) -> RuleSettings:
         """The rule's settings at `site` under `label` (`*`: the rule set's own layer)."""
-        return self.ruleset.settings(self.rule.code, self.rule.severity, site=None if site == "*" else site,
-                                     label=label)
+        return self.ruleset.settings(self.rule.code, self.rule.severity, site=_layer(site), label=label)
 
     def enabled(self, site: str = "*", label: str | None = None) -> bool:
-        return self.ruleset.enabled(self.rule.code, site=None if site == "*" else site, label=label)
+        return self.ruleset.enabled(self.rule.code, site=_layer(site), label=label)
 
     def report(self, message: str, *, site: str = "*", label: str | None = None, scope: Scope = Scope.RELEASE,
                confidence: float = 1.0, **fields: Any) -> Finding | None:
@@ -92,7 +91,7 @@ class ReleaseContext:
         if not self.enabled(site, label) or confidence < settings.values.get("min_confidence", 0.0):
             return None
         return Finding(code=self.rule.code, severity=settings.severity,
-                       confidence=round(min(1.0, max(0.0, confidence)), 4), scope=scope, site=site,
+                       confidence=bounded_confidence(confidence), scope=scope, site=site,
                        message=message, **fields)
 
     def skip(self, reason: str, *, scope: Scope = Scope.RELEASE, site: str = "*", unit: str | None = None,
@@ -100,6 +99,11 @@ class ReleaseContext:
         """Record what the rule could not judge, and why: it lands in `skips.jsonl` and the summary."""
         self.skips.append({"code": self.rule.code, "scope": scope.value, "site": site, "unit": unit, **fields,
                            "reason": reason})
+
+
+def _layer(site: str) -> str | None:
+    """The rule set's site layer for a finding's site (`*`, the whole release: none)."""
+    return None if site == "*" else site
 
 
 Check = Callable[[ReleaseView, ReleaseContext], Iterable[Finding | None]]
@@ -165,7 +169,7 @@ class ReleaseRun:
         view = ReleaseView(self.out_dir, tuple(self.batches), tuple(self.findings),
                            MappingProxyType({c: tuple(r) for c, r in self.records.items()}), tables)
         result = run_release_rules(view, self.ruleset, self.rules)
-        result.findings[:0] = self.failures
+        result.findings = sorted(self.failures + result.findings, key=Finding.sort_key)
         return result
 
     def _guard(self, channel: str, step: Callable[[], None]) -> None:

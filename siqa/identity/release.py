@@ -97,7 +97,7 @@ class IdentityJudgement:
         below its `min_confidence`; its fix relabels the id in the session's `relationships.csv` row."""
         row = self.table.iloc[appearance]
         code = ctx.rule.code
-        finding = ctx.report(message, site=row["site"], label=str(row["batch"]).split("/", 1)[0],
+        finding = ctx.report(message, site=row["site"], label=_label(row["batch"]),
                              scope=Scope.SESSION, confidence=confidence, session_key=row["session_key"],
                              batch=row["batch"], evidence={**evidence, "files": list(row["files"])},
                              fix=self._relabel(row["session_key"], row["participant_id"], proposed_id, code))
@@ -129,7 +129,7 @@ class IdentityJudgement:
         if not len(self.table):
             ctx.skip(reason)
         for row in self.table.sort_values(["session_key", "participant_id"]).to_dict("records"):
-            if ctx.enabled(row["site"], str(row["batch"]).split("/", 1)[0]):
+            if ctx.enabled(row["site"], _label(row["batch"])):
                 ctx.skip(reason, scope=Scope.SESSION, site=row["site"], unit=row["session_key"], batch=row["batch"],
                          participant_id=row["participant_id"])
 
@@ -193,6 +193,11 @@ def refusal_reason(report: dict[str, Any], settings: dict[str, Any]) -> str:
     return (f"identity calibration refused: {ids} ids and {appearances} appearances ({appearances - ids} "
             f"beyond one per id); it needs {dof} appearances beyond one per id to learn a signal and {pairs} "
             f"same-id and different-id pairs each to calibrate: {report.get('reason') or 'no reason given'}")
+
+
+def _label(batch: str) -> str:
+    """The label a stored row's batch name (`label/split/batch`) starts with: the rule set's label layer."""
+    return str(batch).split("/", 1)[0]
 
 
 def judgement(release: ReleaseView, ruleset: RuleSet) -> IdentityJudgement:
